@@ -1,0 +1,57 @@
+# Two commands do everything on a fresh clone: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+FLASK := $(BIN)/flask --app outreach
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test setup vendor translations messages bench lint serve-prod clean
+
+run: setup
+	$(FLASK) db upgrade
+	$(FLASK) demo --if-empty
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: setup
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+setup: $(STAMP) vendor translations
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "outreach needs Python 3.11 or newer")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+# Browser libraries come from npm (package.json) and are copied into static/vendor/.
+vendor:
+	@if command -v npm >/dev/null 2>&1; then \
+		npm install --no-audit --no-fund --loglevel=error && \
+		$(BIN)/python -m outreach.vendor; \
+	else \
+		echo "npm not found: the check-in camera scanner will be unavailable"; \
+	fi
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -q -d outreach/translations
+
+# Re-extract the strings after changing templates or code, then fill in the English .po.
+messages: $(STAMP)
+	$(BIN)/pybabel extract --no-location -F babel.cfg -k _l -k lazy_gettext -o outreach/translations/messages.pot .
+	$(BIN)/pybabel update -q -i outreach/translations/messages.pot -d outreach/translations
+
+bench: setup
+	$(BIN)/python -m bench
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+serve-prod: setup
+	$(FLASK) db upgrade
+	$(BIN)/gunicorn --workers 4 --bind $(HOST):$(PORT) "outreach:create_app()"
+
+clean:
+	rm -rf $(VENV) node_modules outreach/static/vendor

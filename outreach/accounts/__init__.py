@@ -1,0 +1,1 @@
+"""Staff accounts: organizations, divisions, users, roles and login."""

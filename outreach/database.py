@@ -1,0 +1,103 @@
+"""The database handle, the declarative base, shared column types and engine set-up."""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+from typing import Annotated
+
+import sqlalchemy as sa
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import event
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import registry
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """A timezone-aware datetime stored in UTC.
+
+    SQLite has no timezone type and drops tzinfo, so values are normalised to UTC on the
+    way in and marked UTC on the way out. PostgreSQL stores them as ``timestamptz``.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        value = value.astimezone(dt.UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+intpk = Annotated[int, mapped_column(primary_key=True)]
+str_50 = Annotated[str, mapped_column(sa.String(50))]
+str_200 = Annotated[str, mapped_column(sa.String(200))]
+utc_datetime = Annotated[dt.datetime, mapped_column(UTCDateTime())]
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    # Every ``Mapped[datetime]`` becomes a UTCDateTime column.
+    registry = registry(
+        metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={dt.datetime: UTCDateTime()},
+    )
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+def utcnow() -> dt.datetime:
+    """The current time, timezone-aware, in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+#: False while serving a safe (GET/HEAD) request: its transactions only read, so they may start
+#: deferred and run beside a writer under WAL. Everything else starts ``BEGIN IMMEDIATE``.
+write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=True)
+
+
+def configure_sqlite(engine: sa.engine.Engine, *, busy_timeout_ms: int = 10_000) -> None:
+    """Make SQLite safe for several writers: WAL, a busy timeout, foreign keys, and
+    ``BEGIN IMMEDIATE`` so a write transaction takes the lock at its start.
+
+    pysqlite's own transaction handling issues a deferred ``BEGIN`` only before the first
+    write, which lets two transactions read the same row and then fail to upgrade their
+    locks. Taking over ``BEGIN`` (SQLAlchemy's documented recipe) makes every transaction
+    serialise at its start instead, waiting up to ``busy_timeout``.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")

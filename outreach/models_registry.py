@@ -1,0 +1,4 @@
+"""Imports every feature's models so that ``db.metadata`` knows all tables
+(for Alembic's autogenerate and for tests that build the schema)."""
+
+from outreach.accounts import models as accounts_models  # noqa: F401

@@ -1,0 +1,1 @@
+"""The site frame: home page, language switch, health check and the staff home."""

@@ -1,0 +1,212 @@
+"""Shared fixtures: app, client, runner, auth, and factories (after flaskr and Indico).
+
+The database is a SQLite file per test by default. With ``OUTREACH_TEST_POSTGRES_URL`` set (CI
+the same tests run against a fresh PostgreSQL database created for this run and dropped after.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
+
+from outreach import create_app
+from outreach.database import db
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_URL = os.environ.get("OUTREACH_TEST_POSTGRES_URL")
+
+
+def _compile_translations() -> None:
+    """Compile the .po catalogs when the .mo files are missing or stale (make does it too)."""
+    folder = ROOT / "outreach" / "translations"
+    for po in folder.glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "babel.messages.frontend",
+                    "compile",
+                    "--use-fuzzy",
+                    "-q",
+                    "-d",
+                    str(folder),
+                ],
+                check=True,
+            )
+            return
+
+
+_compile_translations()
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    """A database URL for this test run: in-memory SQLite, or a fresh PostgreSQL database."""
+    if not POSTGRES_URL:
+        yield None  # a SQLite file per test, see app_config
+        return
+    server = sa.engine.make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
+    name = f"outreach_test_{secrets.token_hex(4)}"
+    admin_engine = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin_engine.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = server.set(database=name).render_as_string(hide_password=False)
+    engine = sa.create_engine(url)
+    from outreach import models_registry  # noqa: F401  (all models, for create_all)
+
+    db.metadata.create_all(engine)
+    engine.dispose()
+    yield url
+    with admin_engine.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin_engine.dispose()
+
+
+@pytest.fixture
+def app_config(tmp_path, database_url):
+    """The test configuration; tests may change it before ``app`` is built."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{tmp_path / 'test.sqlite3'}",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        "MAIL_FOLDER": str(tmp_path / "mail"),
+    }
+
+
+class RequestIsolatingClient(FlaskClient):
+    """Run each request in its own app context, as a real server does.
+
+    The ``app`` fixture keeps an app context open for the test's own database work. Flask would
+    reuse it for every request, sharing ``g`` (and the logged-in user, and the locale) between
+    requests. Hiding it for the length of a request gives each request a fresh context and its
+    own database session; afterwards the test's session is expired so it reads what the
+    request committed.
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.commit()  # hand the test's data over, and end its transaction
+        token = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+            db.session.expire_all()
+
+
+@pytest.fixture
+def app(app_config, tmp_path):
+    app = create_app(app_config)
+    app.test_client_class = RequestIsolatingClient
+    with app.app_context():
+        if app_config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+            db.create_all()
+        yield app
+        db.session.remove()
+        if db.engine.dialect.name == "postgresql":
+            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            with db.engine.begin() as connection:
+                connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    """Log in and out through the real login form."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email="organizer@example.vn", password="correct-horse-1"):
+        return self._client.post("/login", data={"email": email, "password": password})
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def create_organization(app):
+    from outreach.accounts.models import Organization
+
+    def _create(**kwargs):
+        kwargs.setdefault("name", f"Sở KH&CN {secrets.token_hex(3)}")
+        kwargs.setdefault("short_name", "Sở KH&CN")
+        kwargs.setdefault("kind", "host_department")
+        organization = Organization(**kwargs)
+        db.session.add(organization)
+        db.session.flush()
+        return organization
+
+    return _create
+
+
+@pytest.fixture
+def create_division(app, create_organization):
+    from outreach.accounts.models import Division
+
+    def _create(**kwargs):
+        if "organization" not in kwargs:
+            kwargs["organization"] = create_organization()
+        kwargs.setdefault("name", f"Phòng {secrets.token_hex(3)}")
+        kwargs.setdefault("code", secrets.token_hex(3).upper())
+        division = Division(**kwargs)
+        db.session.add(division)
+        db.session.flush()
+        return division
+
+    return _create
+
+
+@pytest.fixture
+def create_user(app):
+    """``create_user(role=..., email=..., password=...)``; committed so the client sees it."""
+    from outreach.accounts import services
+
+    def _create(**kwargs):
+        kwargs.setdefault("email", f"user-{secrets.token_hex(3)}@example.vn")
+        kwargs.setdefault("name", "Nguyễn Văn Hùng")
+        kwargs.setdefault("role", "organizer")
+        kwargs.setdefault("password", "correct-horse-1")
+        user = services.create_user(**kwargs)
+        db.session.commit()
+        return user
+
+    return _create
+
+
+@pytest.fixture
+def organizer(create_user, create_organization):
+    return create_user(
+        email="organizer@example.vn", role="organizer", organization=create_organization()
+    )
+
+
+@pytest.fixture
+def admin(create_user):
+    return create_user(email="admin@example.vn", role="admin", name="Quản trị")

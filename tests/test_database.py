@@ -1,0 +1,114 @@
+"""The database layer: UTC times, SQLite settings, write locks, and migrations matching models."""
+
+import datetime as dt
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import upgrade
+
+from outreach import create_app
+from outreach.accounts.models import User
+from outreach.database import db
+
+
+def test_times_come_back_in_utc_whatever_zone_went_in(app, create_user):
+    user = create_user()
+    hanoi = dt.timezone(dt.timedelta(hours=7))
+    user.last_login_at = dt.datetime(2026, 12, 1, 8, 0, tzinfo=hanoi)
+    db.session.commit()
+    db.session.expire_all()
+    stored = db.session.get(User, user.id).last_login_at
+    assert stored.tzinfo is not None
+    assert stored == dt.datetime(2026, 12, 1, 1, 0, tzinfo=dt.UTC)
+    assert stored.utcoffset() == dt.timedelta(0)
+
+
+def test_naive_datetimes_are_refused(app, create_user):
+    user = create_user()
+    user.last_login_at = dt.datetime(2026, 12, 1, 8, 0)
+    with pytest.raises(sa.exc.StatementError):
+        db.session.flush()
+    db.session.rollback()
+
+
+@pytest.fixture
+def file_app(tmp_path):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'file.sqlite3'}",
+            "SQLITE_BUSY_TIMEOUT_MS": 200,
+        }
+    )
+    with app.app_context():
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_sqlite_file_uses_wal_foreign_keys_and_busy_timeout(file_app):
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 200
+
+
+def test_sqlite_foreign_keys_are_enforced(file_app):
+    from outreach.accounts.models import Division
+
+    db.session.add(Division(organization_id=999, name="x", code="X"))
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_sqlite_write_transactions_take_the_lock_at_begin(file_app):
+    """With BEGIN IMMEDIATE a second writer waits at BEGIN (and gives up after
+    busy_timeout), instead of reading stale data and failing later."""
+    path = db.engine.url.database
+    with db.engine.connect() as connection:
+        connection.begin()  # our event issues BEGIN IMMEDIATE: the write lock is held now
+        other = sqlite3.connect(path, timeout=0.1, isolation_level=None)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+        other.close()
+        connection.rollback()
+
+
+def test_read_only_requests_do_not_take_the_write_lock(file_app):
+    """A GET runs with a deferred BEGIN, so it reads beside a writer under WAL."""
+    client = file_app.test_client()
+    path = db.engine.url.database
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        result = {}
+        thread = threading.Thread(target=lambda: result.update(r=client.get("/healthz")))
+        thread.start()
+        thread.join(10)
+        assert result["r"].status_code == 200
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+
+
+def test_migrations_match_the_models(tmp_path):
+    """Upgrading an empty database to head yields exactly the schema the models describe."""
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'migrated.sqlite3'}"}
+    )
+    with app.app_context():
+        upgrade(directory=str(Path(__file__).parent.parent / "outreach" / "migrations"))
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "render_as_batch": True}
+            )
+            differences = compare_metadata(context, db.metadata)
+        db.engine.dispose()
+    assert differences == []
