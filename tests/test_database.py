@@ -1,6 +1,8 @@
 """The database layer: UTC times, SQLite settings, write locks, and migrations matching models."""
 
 import datetime as dt
+import os
+import secrets
 import sqlite3
 import threading
 from pathlib import Path
@@ -98,11 +100,30 @@ def test_read_only_requests_do_not_take_the_write_lock(file_app):
         writer.close()
 
 
-def test_migrations_match_the_models(tmp_path):
-    """Upgrading an empty database to head yields exactly the schema the models describe."""
-    app = create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'migrated.sqlite3'}"}
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request, tmp_path):
+    """An empty database on each engine this run can reach."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+        return
+    if not os.environ.get("OUTREACH_TEST_POSTGRES_URL"):
+        pytest.skip("PostgreSQL tier: set OUTREACH_TEST_POSTGRES_URL")
+    server = sa.engine.make_url(os.environ["OUTREACH_TEST_POSTGRES_URL"]).set(
+        drivername="postgresql+psycopg"
     )
+    name = f"outreach_migrate_{secrets.token_hex(4)}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    yield server.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+def test_migrations_match_the_models(empty_database_url):
+    """Upgrading an empty database to head yields exactly the schema the models describe."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database_url})
     with app.app_context():
         upgrade(directory=str(Path(__file__).parent.parent / "outreach" / "migrations"))
         with db.engine.connect() as connection:
