@@ -36,7 +36,7 @@ vendor:
 	fi
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -q -d outreach/translations
+	$(BIN)/pybabel -q compile --use-fuzzy -d outreach/translations
 
 # Re-extract the strings after changing templates or code, then fill in the English .po.
 messages: $(STAMP)
