@@ -1,0 +1,1 @@
+"""Tickets and the door: ticket codes, QR codes, printable tickets and the check-in desk."""

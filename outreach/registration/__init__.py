@@ -1,0 +1,1 @@
+"""Cooperative registration: sign-up, delegates, needs, capacity and the waiting list."""
