@@ -1,10 +1,14 @@
-"""Demo data: the department, the Alliance, their divisions and one user per role.
+"""Demo data: the department, the Alliance, their divisions, one user per role, and the plan's
+three conferences (late 2026) with their agendas.
 
 All of it is fictional and marked as demo data in the UI. Loading is idempotent: rows are
 found by a natural key and only created when missing.
 """
 
 from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -13,7 +17,9 @@ from outreach.accounts.models import Division
 from outreach.accounts.models import Organization
 from outreach.accounts.models import OrganizationKind
 from outreach.accounts.models import Role
+from outreach.conferences import services as conference_services
 from outreach.database import db
+from outreach.database import utcnow
 
 DEPARTMENT = (
     "Sở Khoa học và Công nghệ tỉnh Bắc Ninh",
@@ -105,6 +111,182 @@ DEMO_USERS = [
 ]
 
 
+#: the demo describes late 2026; rows are created as of this date at the latest, so the
+#: conferences still load (as upcoming when they are) if the demo runs after them
+DEMO_CLOCK = dt.datetime(2026, 11, 28, 0, 0, tzinfo=dt.UTC)
+_HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
+
+#: The three themes of plan 64/KH-KHCN (domain.md §7.2): slug, title, theme code, day,
+#: venue, ward code, summary, and the agenda as (start, end, title, speaker, description).
+#: Every session is owned by the theme's lead division.
+DEMO_CONFERENCES = [
+    {
+        "slug": "hoi-nghi-de-tai-du-an-khcn-2026",
+        "title": (
+            "Hội nghị phổ biến quy định về nghiên cứu, ứng dụng KH&CN "
+            "và thủ tục tham gia đề tài, dự án KH&CN"
+        ),
+        "theme": "st_projects",
+        "division": "QLKH",
+        "day": dt.date(2026, 12, 10),
+        "venue_name": "Hội trường UBND xã Lục Ngạn",
+        "venue_address": "Trung tâm hành chính xã",
+        "ward_code": 7582,
+        "summary": (
+            "Phổ biến quy định của Nhà nước về nghiên cứu, ứng dụng khoa học và công nghệ; "
+            "hướng dẫn thủ tục để hợp tác xã tham gia đề tài, dự án KH&CN các cấp."
+        ),
+        "agenda": [
+            (
+                "08:00",
+                "09:15",
+                "Giới thiệu các quy định pháp luật về khoa học và công nghệ; nhiệm vụ KH&CN "
+                "cấp tỉnh và cơ hội cho HTX",
+                "Lãnh đạo Phòng Quản lý Khoa học",
+            ),
+            (
+                "09:15",
+                "10:30",
+                "Hướng dẫn quy trình đề xuất đặt hàng, tuyển chọn, giao trực tiếp và hồ sơ "
+                "thuyết minh đề tài, dự án KH&CN",
+                "Chuyên viên Phòng Quản lý Khoa học",
+            ),
+            ("10:30", "11:30", "Trao đổi, giải đáp vướng mắc của các HTX", ""),
+        ],
+    },
+    {
+        "slug": "hoi-nghi-thuong-hieu-san-pham-2026",
+        "title": (
+            "Hội nghị chính sách hỗ trợ xây dựng, quản lý và phát triển thương hiệu sản phẩm "
+            "(nhãn hiệu tập thể, nhãn hiệu chứng nhận, chỉ dẫn địa lý, OCOP)"
+        ),
+        "theme": "branding",
+        "division": "QLCN",
+        "day": dt.date(2026, 12, 17),
+        "venue_name": "Hội trường UBND xã Tân Yên",
+        "venue_address": "Trung tâm hành chính xã",
+        "ward_code": 7339,
+        "summary": (
+            "Chính sách của Trung ương và của tỉnh hỗ trợ hợp tác xã xây dựng, quản lý và "
+            "phát triển thương hiệu sản phẩm: nhãn hiệu, chỉ dẫn địa lý, mã số mã vạch, "
+            "truy xuất nguồn gốc và OCOP."
+        ),
+        "agenda": [
+            (
+                "08:00",
+                "09:15",
+                "Thủ tục đăng ký bảo hộ nhãn hiệu và quản lý, sử dụng chỉ dẫn địa lý",
+                "Lãnh đạo Phòng Quản lý Chuyên ngành",
+            ),
+            (
+                "09:15",
+                "10:30",
+                "Chính sách hỗ trợ của tỉnh về sở hữu trí tuệ, mã số mã vạch, truy xuất nguồn "
+                "gốc; tiêu chí OCOP theo QĐ 148/QĐ-TTg",
+                "Chuyên viên Phòng Quản lý Chuyên ngành",
+            ),
+            (
+                "10:30",
+                "11:30",
+                "Chia sẻ kinh nghiệm xây dựng thương hiệu của HTX tiêu biểu",
+                "Đại diện HTX Nông sản Lục Ngạn",
+            ),
+        ],
+    },
+    {
+        "slug": "hoi-nghi-doi-moi-cong-nghe-2026",
+        "title": (
+            "Hội nghị giới thiệu Chương trình đổi mới công nghệ quốc gia đến năm 2030 "
+            "(QĐ 118/QĐ-TTg)"
+        ),
+        "theme": "innovation",
+        "division": "QLCNG",
+        "day": dt.date(2026, 12, 24),
+        "venue_name": "Nhà văn hóa xã Kiên Lao",
+        "venue_address": "Trung tâm xã",
+        "ward_code": 7552,
+        "summary": (
+            "Mục tiêu, nội dung và cách tham gia Chương trình đổi mới công nghệ quốc gia đến "
+            "năm 2030; hỗ trợ chuyển giao, đổi mới công nghệ cho hợp tác xã nông thôn, miền núi."
+        ),
+        "agenda": [
+            (
+                "08:00",
+                "09:15",
+                "Mục tiêu, nội dung và đối tượng tham gia Chương trình",
+                "Lãnh đạo Phòng Quản lý Công nghệ",
+            ),
+            (
+                "09:15",
+                "10:30",
+                "Hỗ trợ chuyển giao, đổi mới, hoàn thiện công nghệ cho HTX ở khu vực nông thôn, "
+                "miền núi; hồ sơ đăng ký",
+                "Chuyên viên Phòng Quản lý Công nghệ",
+            ),
+            (
+                "10:30",
+                "11:30",
+                "Giới thiệu mô hình ứng dụng công nghệ sơ chế, bảo quản nông sản "
+                "(ví dụ: vải thiều)",
+                "Đại diện HTX Dịch vụ Nông nghiệp Kiên Lao",
+            ),
+        ],
+    },
+]
+
+
+def _local(day: dt.date, hhmm: str) -> dt.datetime:
+    hour, minute = (int(part) for part in hhmm.split(":"))
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=_HANOI)
+
+
+def _load_conferences(now: dt.datetime) -> None:
+    host = _organization(DEPARTMENT)
+    alliance = _organization(ALLIANCE)
+    for spec in DEMO_CONFERENCES:
+        existing, _current = conference_services.find_conference_by_slug(spec["slug"])
+        if existing is not None:
+            continue
+        day = spec["day"]
+        conference = conference_services.create_conference(
+            conference_services.ConferenceInput(
+                slug=spec["slug"],
+                title=spec["title"],
+                summary=spec["summary"],
+                themes=[spec["theme"]],
+                host=host,
+                cohosts=[alliance],
+                venue_name=spec["venue_name"],
+                venue_address=spec["venue_address"],
+                province_code=24,
+                ward_code=spec["ward_code"],
+                starts_at=_local(day, "08:00"),
+                ends_at=_local(day, "11:30"),
+                capacity=150,
+                delegates_per_cooperative=3,
+                registration_opens_at=_local(dt.date(2026, 11, 20), "08:00"),
+                registration_closes_at=_local(day - dt.timedelta(days=2), "17:00"),
+            ),
+            actor=None,
+            now=now,
+        )
+        division = account_services.find_division_by_code(spec["division"])
+        for start, end, title, speaker in spec["agenda"]:
+            conference_services.add_session(
+                conference,
+                conference_services.SessionInput(
+                    title=title,
+                    starts_at=_local(day, start),
+                    ends_at=_local(day, end),
+                    division=division,
+                    speaker=speaker,
+                ),
+                actor=None,
+                now=now,
+            )
+        conference_services.publish_conference(conference, actor=None, now=now)
+
+
 def database_is_empty() -> bool:
     return db.session.scalar(sa.select(sa.func.count(Organization.id))) == 0
 
@@ -141,4 +323,5 @@ def load_demo() -> list[tuple[str, str, str]]:
                 organization=_organization(organization_spec),
             )
         logins.append((role.value, email, password))
+    _load_conferences(min(utcnow(), DEMO_CLOCK))
     return logins

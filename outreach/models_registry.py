@@ -2,3 +2,4 @@
 (for Alembic's autogenerate and for tests that build the schema)."""
 
 from outreach.accounts import models as accounts_models  # noqa: F401
+from outreach.conferences import models as conferences_models  # noqa: F401

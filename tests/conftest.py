@@ -210,3 +210,59 @@ def organizer(create_user, create_organization):
 @pytest.fixture
 def admin(create_user):
     return create_user(email="admin@example.vn", role="admin", name="Quản trị")
+
+
+@pytest.fixture
+def create_conference(app, create_organization, create_division):
+    """``create_conference(**overrides)``: a conference on 10/12/2026, 08:00–11:30 in Hà Nội
+    time (01:00–04:30 UTC), in Xã Lục Ngạn, Bắc Ninh. ``status`` defaults to published;
+    ``cohosts`` to none. Made directly (not through the services) so tests can set any state."""
+    import datetime as dt
+
+    from outreach.conferences.models import Conference
+
+    def _create(**kwargs):
+        kwargs.setdefault("title", "Hội nghị phổ biến chính sách KH&CN cho hợp tác xã")
+        kwargs.setdefault("slug", f"hoi-nghi-{secrets.token_hex(3)}")
+        kwargs.setdefault("summary", "Giới thiệu chính sách hỗ trợ.")
+        kwargs.setdefault("themes", ["st_projects"])
+        if "host" not in kwargs and "host_id" not in kwargs:
+            kwargs["host"] = create_organization()
+        kwargs.setdefault("venue_name", "Hội trường UBND xã Lục Ngạn")
+        kwargs.setdefault("venue_address", "Thôn Trại Ba")
+        kwargs.setdefault("province_code", 24)
+        kwargs.setdefault("ward_code", 7582)
+        kwargs.setdefault("starts_at", dt.datetime(2026, 12, 10, 1, 0, tzinfo=dt.UTC))
+        kwargs.setdefault("ends_at", dt.datetime(2026, 12, 10, 4, 30, tzinfo=dt.UTC))
+        kwargs.setdefault("capacity", 150)
+        kwargs.setdefault("delegates_per_cooperative", 3)
+        kwargs.setdefault("status", "published")
+        conference = Conference(**kwargs)
+        db.session.add(conference)
+        db.session.flush()
+        return conference
+
+    return _create
+
+
+@pytest.fixture
+def create_session(app, create_division):
+    """``create_session(conference, **overrides)``: an agenda session at the conference's
+    start, one hour long, owned by a new division unless ``division`` is given."""
+    import datetime as dt
+
+    from outreach.conferences.models import AgendaSession
+
+    def _create(conference, **kwargs):
+        kwargs.setdefault("title", "Giới thiệu các quy định pháp luật về khoa học và công nghệ")
+        kwargs.setdefault("starts_at", conference.starts_at)
+        kwargs.setdefault("ends_at", kwargs["starts_at"] + dt.timedelta(hours=1))
+        if "division" not in kwargs and "division_id" not in kwargs:
+            kwargs["division"] = create_division()
+        kwargs.setdefault("position", len(conference.sessions) + 1)
+        session = AgendaSession(conference=conference, **kwargs)
+        db.session.add(session)
+        db.session.flush()
+        return session
+
+    return _create

@@ -1,0 +1,1 @@
+"""Conferences, their agenda sessions, the public pages and the calendar feeds."""
