@@ -113,11 +113,13 @@ def register_request_hooks(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from outreach.accounts.views import bp as accounts_bp
     from outreach.conferences.views import bp as conferences_bp
+    from outreach.registration.views import bp as registration_bp
     from outreach.site.views import bp as site_bp
 
     app.register_blueprint(site_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(conferences_bp)
+    app.register_blueprint(registration_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -37,6 +37,7 @@ DEFAULTS = {
     "SITE_NAME": "Hội nghị KH&CN – HTX",
     "ORGANIZATION_NAME": "Sở Khoa học và Công nghệ tỉnh Bắc Ninh",
     "DEFAULT_PROVINCE_CODE": 24,
+    "MAIL_SENDER": "Hội nghị KH&CN <no-reply@outreach.local>",
 }
 
 

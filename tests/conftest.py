@@ -1,7 +1,8 @@
 """Shared fixtures: app, client, runner, auth, and factories (after flaskr and Indico).
 
 The database is a SQLite file per test by default. With ``OUTREACH_TEST_POSTGRES_URL`` set
-(CI does), the same tests run against a fresh PostgreSQL database created for this run and dropped after.
+(CI does), the same tests run against a fresh PostgreSQL database created for this run and
+dropped after.
 """
 
 from __future__ import annotations

@@ -47,13 +47,15 @@ def chromium_path():
 def live_server(tmp_path_factory):
     """The app served by a real WSGI server in a thread, with the demo data loaded."""
     folder = tmp_path_factory.mktemp("live")
-    app = create_app({
-        "SECRET_KEY": "browser-tests-secret-key",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'live.sqlite3'}",
-        "RATELIMIT_ENABLED": False,
-        "UPLOAD_FOLDER": str(folder / "uploads"),
-        "MAIL_FOLDER": str(folder / "mail"),
-    })
+    app = create_app(
+        {
+            "SECRET_KEY": "browser-tests-secret-key",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'live.sqlite3'}",
+            "RATELIMIT_ENABLED": False,
+            "UPLOAD_FOLDER": str(folder / "uploads"),
+            "MAIL_FOLDER": str(folder / "mail"),
+        }
+    )
     with app.app_context():
         db.create_all()
         from outreach import demo
@@ -76,9 +78,15 @@ def browser(chromium_path):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=chromium_path,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()
@@ -86,8 +94,9 @@ def browser(chromium_path):
 
 @pytest.fixture
 def phone(browser):
-    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
-                                  has_touch=True, locale="vi-VN")
+    context = browser.new_context(
+        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="vi-VN"
+    )
     page = context.new_page()
     yield page
     context.close()

@@ -1,5 +1,6 @@
 """The site frame in real Chromium: phone layout, language switch, staff login."""
 
+
 def _has_no_horizontal_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 

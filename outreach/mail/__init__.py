@@ -1,0 +1,1 @@
+"""Outgoing mail: the outbox, message rendering and delivery."""

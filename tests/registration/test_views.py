@@ -1,0 +1,280 @@
+"""The registration pages through the test client: form, self-service, lost link, staff lists."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from outreach.database import db
+from outreach.registration.models import Registration
+
+
+@pytest.fixture
+def conference(create_conference):
+    conference = create_conference(
+        capacity=5, delegates_per_cooperative=2, themes=["st_projects", "branding"]
+    )
+    db.session.commit()
+    return conference
+
+
+def _form(**overrides):
+    data = {
+        "submission_id": "sub-1",
+        "cooperative-kind": "hop_tac_xa",
+        "cooperative-name": "HTX Nông sản Lục Ngạn",
+        "cooperative-tax_code": "2407196800",
+        "cooperative-province_code": "24",
+        "cooperative-ward_code": "7582",
+        "cooperative-member_count": "25",
+        "contact_name": "Nguyễn Văn Hùng",
+        "contact_phone": "0912 000 001",
+        "contact_email": "htx@example.vn",
+        "delegates-0-full_name": "Nguyễn Văn Hùng",
+        "delegates-0-phone": "0912 000 001",
+        "delegates-0-gender": "male",
+        "delegates-1-full_name": "",
+        "delegates-1-phone": "",
+        "delegates-1-gender": "unspecified",
+        "needs-st_projects-interested": "y",
+        "needs-st_projects-choices": ["funding", "training"],
+        "needs-st_projects-text": "Cần hỗ trợ máy sấy vải",
+        "consent_participation": "y",
+    }
+    data.update(overrides)
+    return data
+
+
+def _token(location: str) -> str:
+    return re.search(r"/r/([^/?]+)", location).group(1)
+
+
+def test_form_is_vietnamese_with_unticked_consent(client, conference):
+    page = client.get(f"/conferences/{conference.slug}/register").get_data(as_text=True)
+    assert "Đăng ký tham dự" in page
+    assert "Xã Lục Ngạn" in page
+    assert re.search(r'<input[^>]*name="consent_participation"[^>]*>', page)
+    assert "checked" not in re.search(r'<input[^>]*name="consent_participation"[^>]*>', page).group(
+        0
+    )
+    assert 'name="submission_id"' in page
+    assert 'inputmode="numeric"' in page
+
+
+def test_form_in_english(client, conference):
+    client.post("/lang", data={"lang": "en"})
+    page = client.get(f"/conferences/{conference.slug}/register").get_data(as_text=True)
+    assert "Submit registration" in page
+
+
+def test_register_shows_tickets_and_stores_needs(client, conference):
+    response = client.post(f"/conferences/{conference.slug}/register", data=_form())
+    assert response.status_code == 302
+    token = _token(response.headers["Location"])
+    page = client.get(f"/r/{token}")
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert page.headers["Cache-Control"] == "no-store"
+    text = page.get_data(as_text=True)
+    assert "Đã xác nhận" in text
+    assert text.count('class="ticket"') == 1
+    registration = db.session.scalar(sa.select(Registration))
+    assert registration.needs == {
+        "st_projects": {"choices": ["funding", "training"], "text": "Cần hỗ trợ máy sấy vải"}
+    }
+    pdf = client.get(f"/r/{token}/tickets.pdf")
+    assert pdf.data.startswith(b"%PDF")
+    ics = client.get(f"/r/{token}/invite.ics")
+    assert b"BEGIN:VCALENDAR" in ics.data
+    code = registration.delegates[0].ticket_code
+    assert client.get(f"/r/{token}/tickets/{code}.png").data.startswith(b"\x89PNG")
+
+
+def test_double_submit_shows_the_first_result(client, conference):
+    first = client.post(f"/conferences/{conference.slug}/register", data=_form())
+    second = client.post(f"/conferences/{conference.slug}/register", data=_form())
+    assert _token(second.headers["Location"]) == _token(first.headers["Location"])
+    assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 1
+
+
+def test_bad_input_is_shown_on_its_field_and_nothing_is_saved(client, conference):
+    response = client.post(
+        f"/conferences/{conference.slug}/register",
+        data=_form(
+            **{
+                "cooperative-tax_code": "2407196801",
+                "delegates-0-phone": "12345",
+                "consent_participation": "",
+            }
+        ),
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Mã số HTX/MST chưa đúng" in page
+    assert "Số điện thoại chưa đúng" in page
+    assert "Cần đồng ý xử lý dữ liệu cá nhân" in page
+    assert 'value="HTX Nông sản Lục Ngạn"' in page  # what was typed stays
+    assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 0
+
+
+@pytest.fixture
+def csrf_on(app_config):
+    app_config["WTF_CSRF_ENABLED"] = True
+    return app_config
+
+
+def test_missing_csrf_token_keeps_the_typed_data(csrf_on, client, conference):
+    response = client.post(f"/conferences/{conference.slug}/register", data=_form())
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Thông tin bạn đã nhập vẫn còn nguyên" in page
+    assert 'value="HTX Nông sản Lục Ngạn"' in page
+    assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 0
+
+
+def test_draft_conferences_answer_404(client, create_conference):
+    conference = create_conference(status="draft")
+    db.session.commit()
+    assert client.get(f"/conferences/{conference.slug}/register").status_code == 404
+
+
+@pytest.mark.parametrize("status", ["closed", "cancelled"])
+def test_closed_conference_shows_the_state_and_saves_nothing(client, create_conference, status):
+    conference = create_conference(status=status)
+    db.session.commit()
+    page = client.get(f"/conferences/{conference.slug}/register").get_data(as_text=True)
+    assert "Gửi đăng ký" not in page
+    response = client.post(f"/conferences/{conference.slug}/register", data=_form())
+    assert response.status_code == 422
+    assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 0
+
+
+def test_unknown_token_is_404(client):
+    assert client.get("/r/not-a-token").status_code == 404
+    assert client.get("/r/not-a-token/tickets.pdf").status_code == 404
+
+
+def test_cancel_through_the_link(client, conference):
+    token = _token(
+        client.post(f"/conferences/{conference.slug}/register", data=_form()).headers["Location"]
+    )
+    assert "Hủy đăng ký?" in client.get(f"/r/{token}/cancel").get_data(as_text=True)
+    client.post(f"/r/{token}/cancel")
+    registration = db.session.scalar(sa.select(Registration))
+    assert registration.status == "cancelled"
+    db.session.refresh(conference)
+    assert conference.seats_taken == 0
+
+
+def test_change_delegates_through_the_link(client, conference):
+    token = _token(
+        client.post(f"/conferences/{conference.slug}/register", data=_form()).headers["Location"]
+    )
+    registration = db.session.scalar(sa.select(Registration))
+    person = registration.delegates[0]
+    response = client.post(
+        f"/r/{token}/delegates",
+        data={
+            "delegates-0-id": str(person.id),
+            "delegates-0-full_name": "Nguyễn Văn Hùng",
+            "delegates-0-phone": "0912000001",
+            "delegates-0-gender": "male",
+            "delegates-1-full_name": "Lê Minh Đức",
+            "delegates-1-phone": "0912000002",
+            "delegates-1-gender": "male",
+        },
+    )
+    assert response.status_code == 302
+    db.session.refresh(conference)
+    assert conference.seats_taken == 2
+    assert client.get(f"/r/{token}").get_data(as_text=True).count('class="ticket"') == 2
+
+
+def test_lost_link_mails_a_new_link_and_answers_the_same_either_way(client, conference, app):
+    old = _token(
+        client.post(f"/conferences/{conference.slug}/register", data=_form()).headers["Location"]
+    )
+    known = client.post("/lost-link", data={"contact": "0912 000 001"}, follow_redirects=True)
+    unknown = client.post("/lost-link", data={"contact": "0912 999 999"}, follow_redirects=True)
+    message = "Nếu thông tin này khớp với một đăng ký"
+    assert message in known.get_data(as_text=True)
+    assert message in unknown.get_data(as_text=True)
+    assert client.get(f"/r/{old}").status_code == 404
+    from pathlib import Path
+
+    mails = list(Path(app.config["MAIL_FOLDER"]).glob("*.eml"))
+    assert len(mails) == 1
+    import email
+    import email.policy
+
+    body = (
+        email.message_from_bytes(mails[0].read_bytes(), policy=email.policy.default)
+        .get_body()
+        .get_content()
+    )
+    new = re.search(r"/r/([A-Za-z0-9_\-]+)", body).group(1)
+    assert client.get(f"/r/{new}").status_code == 200
+
+
+def test_staff_list_search_ignores_diacritics_and_exports(client, auth, conference, organizer):
+    conference.host_id = organizer.organization_id
+    db.session.commit()
+    client.post(
+        f"/conferences/{conference.slug}/register",
+        data=_form(**{"delegates-0-full_name": '=HYPERLINK("x")'}),
+    )
+    client.post(
+        f"/conferences/{conference.slug}/register",
+        data=_form(
+            **{
+                "submission_id": "sub-2",
+                "cooperative-tax_code": "2404224023",
+                "cooperative-name": "HTX Gà đồi",
+                "delegates-0-full_name": "Nguyễn Văn Hùng",
+                "delegates-0-phone": "0912000005",
+            }
+        ),
+    )
+    auth.login()
+    page = client.get(f"/staff/conferences/{conference.id}/registrations?q=nguyen+van+hung")
+    text = page.get_data(as_text=True)
+    assert "HTX Gà đồi" in text
+    assert "HTX Nông sản Lục Ngạn" not in text
+    csv_text = client.get(f"/staff/conferences/{conference.id}/registrations/export.csv").get_data(
+        as_text=True
+    )
+    assert "'=HYPERLINK" in csv_text
+    assert "HTX Gà đồi" in csv_text
+    xlsx = client.get(f"/staff/conferences/{conference.id}/registrations/export.xlsx")
+    assert xlsx.data.startswith(b"PK")
+
+
+def test_staff_of_another_organization_get_404(client, auth, conference, organizer):
+    auth.login()
+    assert client.get(f"/staff/conferences/{conference.id}/registrations").status_code == 404
+
+
+def test_staff_register_on_behalf_and_confirm_from_waitlist(
+    client, auth, create_conference, organizer
+):
+    conference = create_conference(capacity=1, host_id=organizer.organization_id)
+    db.session.commit()
+    auth.login()
+    client.post(f"/conferences/{conference.slug}/register", data=_form())
+    response = client.post(
+        f"/staff/conferences/{conference.id}/registrations/new",
+        data=_form(
+            **{
+                "submission_id": "sub-3",
+                "cooperative-tax_code": "2404224023",
+                "delegates-0-phone": "0912000007",
+            }
+        ),
+    )
+    assert response.status_code == 302
+    waiting = db.session.scalar(sa.select(Registration).where(Registration.status == "waitlisted"))
+    assert waiting.entered_by_id == organizer.id
+    conference.capacity = 2
+    db.session.commit()
+    client.post(f"/staff/conferences/{conference.id}/registrations/{waiting.id}/confirm")
+    db.session.refresh(waiting)
+    assert waiting.status == "confirmed"
