@@ -35,6 +35,7 @@ from outreach.conferences.models import Conference
 from outreach.database import db
 from outreach.database import utcnow
 from outreach.errors import OutreachError
+from outreach.registration import services as registration_services
 
 bp = Blueprint("conferences", __name__)
 
@@ -279,6 +280,8 @@ def edit(conference_id: int):
             changes = services.update_conference(
                 conference, _conference_input(form), actor=current_user, now=utcnow()
             )
+            # a larger capacity frees seats: the waiting list moves up at once
+            registration_services.promote_from_waitlist(conference, now=utcnow())
         except OutreachError as error:
             db.session.rollback()
             _apply_error(form, error)

@@ -278,3 +278,21 @@ def test_staff_register_on_behalf_and_confirm_from_waitlist(
     client.post(f"/staff/conferences/{conference.id}/registrations/{waiting.id}/confirm")
     db.session.refresh(waiting)
     assert waiting.status == "confirmed"
+
+
+def test_raising_capacity_promotes_the_waiting_list(client, auth, create_conference, organizer):
+    conference = create_conference(capacity=1, host_id=organizer.organization_id)
+    db.session.commit()
+    client.post(f"/conferences/{conference.slug}/register", data=_form())
+    client.post(f"/conferences/{conference.slug}/register", data=_form(**{
+        "submission_id": "sub-4", "cooperative-tax_code": "2404224023",
+        "delegates-0-phone": "0912000008"}))
+    waiting = db.session.scalar(sa.select(Registration).where(Registration.status == "waitlisted"))
+    assert waiting is not None
+    from outreach.registration import services
+
+    conference.capacity = 2
+    services.promote_from_waitlist(conference, now=conference.starts_at)
+    db.session.commit()
+    db.session.refresh(waiting)
+    assert waiting.status == "confirmed"
