@@ -23,6 +23,7 @@ from wtforms import SelectChoice
 
 from outreach.accounts.guards import public
 from outreach.accounts.guards import staff_required
+from outreach.audit import services as audit
 from outreach.checkin import pdf
 from outreach.checkin import qr
 from outreach.checkin.tickets import format_ticket_code
@@ -533,6 +534,11 @@ def staff_list(conference_id: int):
 def staff_export(conference_id: int, fmt: str):
     conference = _managed_or_404(conference_id)
     rows = lists.export_rows(conference, _filters())
+    if fmt in ("csv", "xlsx"):
+        audit.record("registrations.export", actor=current_user, object_type="conference",
+                     object_id=conference.id, row_count=len(rows) - 1, detail={"format": fmt},
+                     now=utcnow())
+        db.session.commit()
     if fmt == "csv":
         buffer = io.StringIO()
         csv.writer(buffer).writerows(rows)

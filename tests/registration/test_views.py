@@ -246,6 +246,11 @@ def test_staff_list_search_ignores_diacritics_and_exports(client, auth, conferen
     assert "HTX Gà đồi" in csv_text
     xlsx = client.get(f"/staff/conferences/{conference.id}/registrations/export.xlsx")
     assert xlsx.data.startswith(b"PK")
+    from outreach.audit.models import AuditEntry
+
+    entries = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id)).all()
+    assert [(e.action, e.row_count, e.detail["format"]) for e in entries] == [
+        ("registrations.export", 2, "csv"), ("registrations.export", 2, "xlsx")]
 
 
 def test_staff_of_another_organization_get_404(client, auth, conference, organizer):

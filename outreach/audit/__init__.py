@@ -1,0 +1,1 @@
+"""The audit trail: who changed what, and who exported or downloaded personal data."""
