@@ -2,7 +2,7 @@
 (for Alembic's autogenerate and for tests that build the schema)."""
 
 from outreach.accounts import models as accounts_models  # noqa: F401
+from outreach.audit import models as audit_models  # noqa: F401
 from outreach.conferences import models as conferences_models  # noqa: F401
 from outreach.mail import models as mail_models  # noqa: F401
 from outreach.registration import models as registration_models  # noqa: F401
-from outreach.audit import models as audit_models  # noqa: F401
