@@ -113,6 +113,7 @@ def register_request_hooks(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from outreach.accounts.views import bp as accounts_bp
     from outreach.conferences.views import bp as conferences_bp
+    from outreach.mail.views import bp as mail_bp
     from outreach.registration.views import bp as registration_bp
     from outreach.site.views import bp as site_bp
 
@@ -120,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(conferences_bp)
     app.register_blueprint(registration_bp)
+    app.register_blueprint(mail_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

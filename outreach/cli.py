@@ -58,6 +58,64 @@ def demo_command(if_empty):
         click.echo(f"  {role:<15} {email:<32} {password}")
 
 
+@click.command("send-mail")
+@click.option("--loop", is_flag=True, help="keep running, delivering what falls due")
+@click.option("--interval", default=5.0, show_default=True, help="seconds between rounds")
+def send_mail_command(loop, interval):
+    """Deliver the outbox (once, or continuously with --loop)."""
+    from outreach.mail import sender
+
+    if loop:
+        click.echo(f"send-mail: delivering every {interval:g} s; Ctrl+C stops")
+        sender.run_loop(interval=interval)
+    else:
+        click.echo(f"send-mail: {sender.deliver_due(limit=1000)} sent")
+
+
+@click.command("send-reminders")
+def send_reminders_command():
+    """Queue the reminders due now (each sent once) and deliver them."""
+    from outreach.mail import sender
+
+    queued = queue_due_reminders()
+    db.session.commit()
+    click.echo(f"send-reminders: {queued} queued, {sender.deliver_due(limit=1000)} sent")
+
+
+def queue_due_reminders() -> int:
+    """Queue every reminder that is due now for confirmed registrations."""
+    import sqlalchemy as sa
+    from flask import current_app
+
+    from outreach.conferences.models import Conference
+    from outreach.database import utcnow
+    from outreach.mail import messages
+    from outreach.registration.models import Registration
+
+    now = utcnow()
+    conferences = db.session.scalars(
+        sa.select(Conference).where(
+            Conference.status.in_(["published", "closed"]), Conference.starts_at > now
+        )
+    ).all()
+
+    def confirmed(conference):
+        return db.session.scalars(
+            sa.select(Registration).where(
+                Registration.conference_id == conference.id, Registration.status == "confirmed"
+            )
+        ).all()
+
+    return messages.queue_reminders(
+        list(conferences),
+        days_before=current_app.config["MAIL_REMINDER_DAYS"],
+        now=now,
+        registrations_of=confirmed,
+    )
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(demo_command)
+    app.cli.add_command(send_mail_command)
+    app.cli.add_command(send_reminders_command)

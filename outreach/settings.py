@@ -38,6 +38,24 @@ DEFAULTS = {
     "ORGANIZATION_NAME": "Sở Khoa học và Công nghệ tỉnh Bắc Ninh",
     "DEFAULT_PROVINCE_CODE": 24,
     "MAIL_SENDER": "Hội nghị KH&CN <no-reply@outreach.local>",
+    #: the ORGANIZER of calendar invitations (replies go here)
+    "MAIL_ORGANIZER_EMAIL": "hoinghi@outreach.local",
+    #: empty: messages are written as .eml files under instance/mail/
+    "MAIL_SMTP_HOST": "",
+    "MAIL_SMTP_PORT": 587,
+    "MAIL_SMTP_SECURITY": "starttls",  # starttls, ssl or none
+    "MAIL_SMTP_USERNAME": "",
+    "MAIL_SMTP_PASSWORD": "",
+    "MAIL_SMTP_TIMEOUT": 10,
+    #: deliver right after each commit in a background thread (False: only the send-mail process)
+    "MAIL_SEND_AFTER_COMMIT": True,
+    #: deliver inside the request instead of a thread (tests)
+    "MAIL_SEND_INLINE": False,
+    #: reminders this many days before a conference
+    "MAIL_REMINDER_DAYS": [3, 1],
+    #: the public address used in links inside e-mails; empty: the request's own host
+    "BASE_URL": "",
+    "ICS_UID_HOST": "",
 }
 
 

@@ -35,6 +35,8 @@ from outreach.conferences.models import Conference
 from outreach.database import db
 from outreach.database import utcnow
 from outreach.errors import OutreachError
+from outreach.mail import messages
+from outreach.mail import sender
 from outreach.registration import services as registration_services
 
 bp = Blueprint("conferences", __name__)
@@ -281,12 +283,16 @@ def edit(conference_id: int):
                 conference, _conference_input(form), actor=current_user, now=utcnow()
             )
             # a larger capacity frees seats: the waiting list moves up at once
-            registration_services.promote_from_waitlist(conference, now=utcnow())
+            now = utcnow()
+            for promoted in registration_services.promote_from_waitlist(conference, now=now):
+                messages.queue_promotion(promoted, domain=sender.mail_domain(), now=now)
+            messages.notify_conference_changes(conference, changes, now=now)
         except OutreachError as error:
             db.session.rollback()
             _apply_error(form, error)
         else:
             db.session.commit()
+            sender.kick()
             flash(_("Đã lưu hội nghị."), "success")
             if changes:
                 flash(
@@ -343,14 +349,17 @@ def cancel(conference_id: int):
     form = CancelForm()
     if form.validate_on_submit():
         try:
-            services.cancel_conference(
-                conference, reason=form.reason.data, actor=current_user, now=utcnow()
+            now = utcnow()
+            change = services.cancel_conference(
+                conference, reason=form.reason.data, actor=current_user, now=now
             )
+            messages.notify_conference_changes(conference, [change], now=now)
         except OutreachError as error:
             db.session.rollback()
             _apply_error(form, error)
         else:
             db.session.commit()
+            sender.kick()
             flash(_("Đã hủy hội nghị. Lý do được hiển thị trên trang công khai."), "success")
             return redirect(url_for("conferences.manage", conference_id=conference_id))
     return render_template("conferences/cancel.html", form=form, conference=conference)

@@ -17,6 +17,7 @@ from flask import render_template
 from flask import request
 from flask import session
 from flask import url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -37,6 +38,8 @@ from outreach.database import utcnow
 from outreach.errors import OutreachError
 from outreach.extensions import csrf
 from outreach.i18n import format_datetime_short
+from outreach.mail import messages
+from outreach.mail import sender
 from outreach.mail import services as mail_services
 from outreach.registration import lists
 from outreach.registration import services
@@ -66,6 +69,11 @@ def _labels() -> dict:
         "status_labels": STATUS_LABELS,
         "theme_labels": THEME_LABELS,
     }
+
+
+def queue_promotions(promoted, *, now) -> None:
+    for registration in promoted:
+        messages.queue_promotion(registration, domain=sender.mail_domain(), now=now)
 
 
 def _private(response: Response) -> Response:
@@ -213,7 +221,16 @@ def _handle_registration(conference: Conference, *, entered_by=None, template: s
                     now=now,
                     entered_by=entered_by,
                 )
+                if not result.is_repeat:
+                    messages.queue_registration_result(
+                        result.registration,
+                        token=result.token,
+                        base_url=sender.base_url(),
+                        domain=sender.mail_domain(),
+                        now=now,
+                    )
                 db.session.commit()
+                sender.kick()
             except sa.exc.IntegrityError:
                 db.session.rollback()
                 repeat = services.find_by_submission_id(submission_id)
@@ -350,6 +367,17 @@ def invite(token: str):
     return _private(response)
 
 
+def _queue_delegate_messages(registration: Registration, change, *, now) -> None:
+    messages.queue_delegate_changes(
+        registration,
+        added=change.added,
+        removed=change.removed,
+        domain=sender.mail_domain(),
+        now=now,
+    )
+    queue_promotions(change.promoted, now=now)
+
+
 def _delegates_form(registration: Registration) -> DelegatesForm:
     """The delegates form: filled from the registration on GET, from the request on POST."""
     if request.method != "GET":
@@ -380,10 +408,13 @@ def change_delegates(token: str):
     _pad_delegates(form, conference.delegates_per_cooperative)
     if form.validate_on_submit():
         try:
+            now = utcnow()
             change = services.update_delegates(
-                registration, _delegate_inputs(form.delegates), now=utcnow()
+                registration, _delegate_inputs(form.delegates), now=now
             )
+            _queue_delegate_messages(registration, change, now=now)
             db.session.commit()
+            sender.kick()
         except OutreachError as error:
             db.session.rollback()
             _apply_errors(form, error)
@@ -415,8 +446,12 @@ def cancel(token: str):
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            services.cancel_registration(registration, now=utcnow())
+            now = utcnow()
+            promoted = services.cancel_registration(registration, now=now)
+            messages.queue_cancellation(registration, now=now)
+            queue_promotions(promoted, now=now)
             db.session.commit()
+            sender.kick()
         except OutreachError as error:
             db.session.rollback()
             flash(error.message, "error")
@@ -443,20 +478,25 @@ def lost_link():
             if not registration.contact_email:
                 continue
             token = services.reissue_token(registration)
-            link = url_for("registration.manage", token=token, _external=True)
+            link = f"{sender.base_url().rstrip('/')}/r/{token}"
+            with force_locale(registration.language or "vi"):
+                subject = _(
+                    "Đường dẫn quản lý đăng ký: %(title)s", title=registration.conference.title
+                )
+                text = render_template(
+                    "registration/lost_link_mail.txt", registration=registration, link=link
+                )
             mail_services.queue_message(
                 to=registration.contact_email,
-                subject=_(
-                    "Đường dẫn quản lý đăng ký: %(title)s", title=registration.conference.title
-                ),
-                text=render_template(
-                    "registration/lost_link_mail.txt", registration=registration, link=link
-                ),
+                subject=subject,
+                text=text,
+                kind="lost_link",
+                registration_id=registration.id,
                 dedupe_key=f"lost-link:{registration.id}:{registration.manage_token_hash[:16]}",
                 now=now,
             )
         db.session.commit()
-        deliver_mail()
+        sender.kick()
         # the same answer whether or not the contact exists
         flash(
             _(
@@ -467,20 +507,6 @@ def lost_link():
         )
         return redirect(url_for("registration.lost_link"))
     return render_template("registration/lost_link.html", form=form)
-
-
-def deliver_mail() -> None:
-    """Send what the outbox holds, after the commit; a failure leaves rows for the next try."""
-    try:
-        mail_services.send_pending(
-            folder=current_app.config["MAIL_FOLDER"],
-            sender=current_app.config["MAIL_SENDER"],
-            now=utcnow(),
-        )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        current_app.logger.exception("mail delivery failed; the outbox keeps the messages")
 
 
 # --- organizer side --------------------------------------------------------------------------
@@ -586,10 +612,13 @@ def staff_detail(conference_id: int, registration_id: int):
     _pad_delegates(form, conference.delegates_per_cooperative)
     if form.validate_on_submit():
         try:
-            services.update_delegates(
-                registration, _delegate_inputs(form.delegates), now=utcnow(), by_staff=True
+            now = utcnow()
+            change = services.update_delegates(
+                registration, _delegate_inputs(form.delegates), now=now, by_staff=True
             )
+            _queue_delegate_messages(registration, change, now=now)
             db.session.commit()
+            sender.kick()
         except OutreachError as error:
             db.session.rollback()
             _apply_errors(form, error)
@@ -624,13 +653,17 @@ def staff_action(conference_id: int, registration_id: int, action: str):
     if action not in ("cancel", "confirm") or not ConfirmForm().validate_on_submit():
         abort(400)
     try:
+        now = utcnow()
         if action == "cancel":
-            services.cancel_registration(registration, now=utcnow())
+            promoted = services.cancel_registration(registration, now=now)
+            messages.queue_cancellation(registration, now=now)
             message = _("Đã hủy đăng ký của %(name)s.", name=registration.cooperative.name)
         else:
-            services.confirm_by_hand(registration, now=utcnow())
+            promoted = [services.confirm_by_hand(registration, now=now)]
             message = _("Đã xác nhận chỗ cho %(name)s.", name=registration.cooperative.name)
+        queue_promotions(promoted, now=now)
         db.session.commit()
+        sender.kick()
         flash(message, "success")
     except OutreachError as error:
         db.session.rollback()

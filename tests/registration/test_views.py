@@ -201,7 +201,7 @@ def test_lost_link_mails_a_new_link_and_answers_the_same_either_way(client, conf
     assert client.get(f"/r/{old}").status_code == 404
     from pathlib import Path
 
-    mails = list(Path(app.config["MAIL_FOLDER"]).glob("*.eml"))
+    mails = list(Path(app.config["MAIL_FOLDER"]).glob("*lost_link.eml"))
     assert len(mails) == 1
     import email
     import email.policy
