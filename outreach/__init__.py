@@ -112,6 +112,8 @@ def register_request_hooks(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from outreach.accounts.views import bp as accounts_bp
+    from outreach.checkin.views import bp as checkin_bp
+    from outreach.checkin.views import register_bench_floor
     from outreach.conferences.views import bp as conferences_bp
     from outreach.mail.views import bp as mail_bp
     from outreach.registration.views import bp as registration_bp
@@ -121,6 +123,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(conferences_bp)
     app.register_blueprint(registration_bp)
+    app.register_blueprint(checkin_bp)
+    if app.config.get("BENCH_FLOOR"):
+        register_bench_floor(app)
     app.register_blueprint(mail_bp)
 
 

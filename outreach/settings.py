@@ -37,6 +37,12 @@ DEFAULTS = {
     "SITE_NAME": "Hội nghị KH&CN – HTX",
     "ORGANIZATION_NAME": "Sở Khoa học và Công nghệ tỉnh Bắc Ninh",
     "DEFAULT_PROVINCE_CODE": 24,
+    # the desk admits people from this long before the start (organizers may override)
+    "CHECKIN_OPENS_BEFORE_MINUTES": 120,
+    # more unknown codes than this from one door in a minute: that door is throttled
+    "CHECKIN_UNKNOWN_PER_MINUTE": 20,
+    # only bench/checkin.py sets it: adds the bare /bench/floor route
+    "BENCH_FLOOR": False,
     "MAIL_SENDER": "Hội nghị KH&CN <no-reply@outreach.local>",
     #: the ORGANIZER of calendar invitations (replies go here)
     "MAIL_ORGANIZER_EMAIL": "hoinghi@outreach.local",

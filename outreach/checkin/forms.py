@@ -1,0 +1,23 @@
+"""Forms of the organizer's check-in page (the desk itself talks JSON)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import DataRequired
+from wtforms.validators import Length
+
+from outreach.checkin.models import STATION_MAX_LENGTH
+
+
+class DoorLinkForm(FlaskForm):
+    station = StringField(
+        _l("Tên cửa"),
+        default="Cửa chính",
+        validators=[DataRequired(), Length(max=STATION_MAX_LENGTH)],
+    )
+
+
+class RevokeForm(FlaskForm):
+    """Only the CSRF token."""

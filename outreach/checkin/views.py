@@ -1,0 +1,400 @@
+"""The check-in desk: the organizer's page, the desk page, door links and the JSON API.
+
+Door access (``view.access = "door"``, see :func:`desk_access`)
+--------------------------------------------------------------
+The desk API and the ``/door/<token>`` page accept either
+
+- a **door link**: ``Authorization: Bearer <token>`` (the API) or the token in the URL (the
+  page). A revoked or expired link answers 401; a valid link of another conference 404. The link
+  grants check-in for its conference and door and nothing else. These requests carry no cookie
+  credential, so they are exempt from CSRF; or
+- a **staff session** of an organizer who manages the conference, an admin, or a door_staff user
+  (:func:`outreach.checkin.services.can_open_desk`). Unsafe methods then need the
+  ``X-CSRFToken`` header (checked here, since the views are exempt from the global check). A
+  missing session answers 401 (JSON, not a redirect); a conference the user may not open, 404.
+
+Neither way ever shows a phone number or an e-mail address.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+from collections.abc import Callable
+
+from flask import Blueprint
+from flask import abort
+from flask import current_app
+from flask import flash
+from flask import g
+from flask import jsonify
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import session
+from flask import url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from outreach.accounts.guards import public
+from outreach.accounts.guards import staff_required
+from outreach.checkin import qr
+from outreach.checkin import services
+from outreach.checkin.forms import DoorLinkForm
+from outreach.checkin.forms import RevokeForm
+from outreach.checkin.models import DoorLink
+from outreach.checkin.models import Method
+from outreach.checkin.models import Result
+from outreach.conferences import services as conference_services
+from outreach.conferences.models import Conference
+from outreach.database import db
+from outreach.database import utcnow
+from outreach.extensions import csrf
+
+bp = Blueprint("checkin", __name__)
+
+_NEW_LINK_KEY = "checkin_new_door_link"
+
+
+@dataclasses.dataclass(frozen=True)
+class DeskAccess:
+    conference: Conference
+    door: services.Door
+    link: DoorLink | None = None
+
+
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _json_error(status: int, error: str):
+    return _no_store(jsonify({"error": error})), status
+
+
+def _staff_door(conference: Conference, station: str = "") -> services.Door:
+    return services.Door(
+        station=services.clean_station(station),
+        user_id=current_user.id,
+        can_override=conference_services.can_manage_conference(current_user, conference),
+    )
+
+
+def desk_access(view: Callable) -> Callable:
+    """Guard for the desk API: a door link (Bearer token) or a staff session with CSRF.
+
+    Sets ``g.desk`` (a :class:`DeskAccess`) and calls the view with the conference instead of
+    its id. Marks the view ``access = "door"`` for ``tests/test_guards.py``.
+    """
+
+    @functools.wraps(view)
+    def wrapped(conference_id: int, **kwargs):
+        authorization = request.headers.get("Authorization", "")
+        now = utcnow()
+        if authorization:
+            scheme, _sep, token = authorization.partition(" ")
+            if scheme.lower() != "bearer":
+                return _json_error(401, "door_link_invalid")
+            link = services.find_door_link(token.strip())
+            if link is None or not link.is_valid(now):
+                return _json_error(401, "door_link_invalid")
+            if link.conference_id != conference_id:
+                return _json_error(404, "not_found")
+            conference = db.session.get(Conference, conference_id)
+            door = services.Door(station=link.station, door_link_id=link.id)
+            g.desk = DeskAccess(conference, door, link)
+        else:
+            if not current_user.is_authenticated:
+                return _json_error(401, "login_required")
+            conference = db.session.get(Conference, conference_id)
+            if conference is None or not services.can_open_desk(current_user, conference):
+                return _json_error(404, "not_found")
+            if request.method not in ("GET", "HEAD", "OPTIONS") and current_app.config.get(
+                "WTF_CSRF_ENABLED", True
+            ):
+                csrf.protect()
+            g.desk = DeskAccess(conference, _staff_door(conference))
+        return view(g.desk.conference, **kwargs)
+
+    wrapped.access = "door"
+    csrf.exempt(wrapped)
+    return wrapped
+
+
+def _door_page(view: Callable) -> Callable:
+    """Guard for ``/door/<token>``: the token in the URL is the credential (see module doc)."""
+
+    @functools.wraps(view)
+    def wrapped(token: str):
+        link = services.find_door_link(token)
+        if link is None or not link.is_valid(utcnow()):
+            response = render_template(
+                "errors/error.html",
+                status=401,
+                title=_("Đường dẫn điểm danh không còn hiệu lực"),
+                message=_(
+                    "Đường dẫn này đã bị thu hồi hoặc hội nghị đã kết thúc. "
+                    "Hãy xin ban tổ chức một đường dẫn mới."
+                ),
+            )
+            return _no_store(current_app.make_response((response, 401)))
+        return view(link, token)
+
+    wrapped.access = "door"
+    return wrapped
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+
+def _desk_page(conference: Conference, *, token: str | None, station: str, can_override: bool):
+    response = current_app.make_response(
+        render_template(
+            "checkin/desk.html",
+            conference=conference,
+            token=token,
+            station=station,
+            can_override=can_override,
+            is_door_link=token is not None,
+            results=[r.value for r in Result],
+            opens_at=conference.starts_at
+            - dt.timedelta(minutes=current_app.config["CHECKIN_OPENS_BEFORE_MINUTES"]),
+        )
+    )
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return _no_store(response)
+
+
+@bp.route("/staff/conferences/<int:conference_id>/desk")
+@staff_required("organizer", "door_staff")
+def desk(conference_id: int):
+    conference = db.session.get(Conference, conference_id)
+    if conference is None or not services.can_open_desk(current_user, conference):
+        abort(404)
+    return _desk_page(
+        conference,
+        token=None,
+        station="",
+        can_override=conference_services.can_manage_conference(current_user, conference),
+    )
+
+
+@bp.route("/door/<token>")
+@_door_page
+def door(link: DoorLink, token: str):
+    conference = db.session.get(Conference, link.conference_id)
+    return _desk_page(conference, token=token, station=link.station, can_override=False)
+
+
+def _managed_or_404(conference_id: int) -> Conference:
+    conference = db.session.get(Conference, conference_id)
+    if conference is None or not conference_services.can_manage_conference(
+        current_user, conference
+    ):
+        abort(404)
+    return conference
+
+
+@bp.route("/staff/conferences/<int:conference_id>/checkin")
+@staff_required("organizer")
+def organizer(conference_id: int):
+    conference = _managed_or_404(conference_id)
+    filters = services.LogFilters(
+        result=request.args.get("result", ""),
+        station=request.args.get("station", "")[:100],
+        method=request.args.get("method", ""),
+    )
+    new_link = session.pop(_NEW_LINK_KEY, None)
+    new_link_url = new_link_svg = None
+    if new_link and new_link.get("conference_id") == conference.id:
+        new_link_url = url_for("checkin.door", token=new_link["token"], _external=True)
+        new_link_svg = qr.make_qr_svg(new_link_url, label=new_link["station"])
+    now = utcnow()
+    response = current_app.make_response(
+        render_template(
+            "checkin/organizer.html",
+            conference=conference,
+            stats=services.stats(conference),
+            links=services.list_door_links(conference),
+            log=services.list_log(conference, filters),
+            summary=services.log_summary(conference),
+            filters=filters,
+            form=DoorLinkForm(),
+            revoke_form=RevokeForm(),
+            new_link=new_link,
+            new_link_url=new_link_url,
+            new_link_svg=new_link_svg,
+            now=now,
+            results=[r.value for r in Result],
+            methods=[m.value for m in Method],
+        )
+    )
+    return _no_store(response)
+
+
+@bp.route("/staff/conferences/<int:conference_id>/checkin/links", methods=["POST"])
+@staff_required("organizer")
+def create_link(conference_id: int):
+    conference = _managed_or_404(conference_id)
+    form = DoorLinkForm()
+    if form.validate_on_submit():
+        try:
+            link, token = services.create_door_link(
+                conference, form.station.data, created_by=current_user, now=utcnow()
+            )
+        except services.InvalidScan:
+            db.session.rollback()
+            flash(_("Vui lòng nhập tên cửa."), "error")
+        else:
+            db.session.commit()
+            # shown once, on the next page: only the token's hash is kept
+            session[_NEW_LINK_KEY] = {
+                "conference_id": conference.id,
+                "token": token,
+                "station": link.station,
+            }
+            flash(_("Đã tạo đường dẫn cho %(station)s.", station=link.station), "success")
+    else:
+        flash(_("Vui lòng nhập tên cửa (tối đa 60 ký tự)."), "error")
+    return redirect(url_for("checkin.organizer", conference_id=conference.id) + "#door-links")
+
+
+@bp.route(
+    "/staff/conferences/<int:conference_id>/checkin/links/<int:link_id>/revoke", methods=["POST"]
+)
+@staff_required("organizer")
+def revoke_link(conference_id: int, link_id: int):
+    conference = _managed_or_404(conference_id)
+    link = db.session.get(DoorLink, link_id)
+    if link is None or link.conference_id != conference.id:
+        abort(404)
+    if RevokeForm().validate_on_submit():
+        services.revoke_door_link(link, by=current_user, now=utcnow())
+        db.session.commit()
+        flash(_("Đã thu hồi đường dẫn của %(station)s.", station=link.station), "success")
+    return redirect(url_for("checkin.organizer", conference_id=conference.id) + "#door-links")
+
+
+# --- the API -----------------------------------------------------------------------------------
+
+
+def _parse_time(value) -> dt.datetime | None:
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def _read_scan() -> tuple[services.ScanRequest | None, str]:
+    """The scan in the JSON body, or None and what was wrong with it."""
+    data = request.get_json(force=True, silent=True)
+    if not isinstance(data, dict):
+        return None, "invalid_json"
+    code = data.get("code")
+    delegate_id = data.get("delegate_id")
+    nonce = data.get("nonce")
+    station = data.get("station")
+    if code is not None and not isinstance(code, str):
+        return None, "invalid_code"
+    if delegate_id is not None and (
+        isinstance(delegate_id, bool) or not isinstance(delegate_id, int)
+    ):
+        return None, "invalid_delegate_id"
+    if (code is None) == (delegate_id is None):
+        return None, "code_or_delegate_id"
+    if not isinstance(nonce, str) or not services.NONCE_PATTERN.match(nonce):
+        return None, "invalid_nonce"
+    if station is not None and not isinstance(station, str):
+        return None, "invalid_station"
+    g.scan_station = station or ""
+    return (
+        services.ScanRequest(
+            nonce=nonce,
+            code=code,
+            delegate_id=delegate_id,
+            scanned_at=_parse_time(data.get("scanned_at")),
+            override=data.get("override") is True,
+        ),
+        "",
+    )
+
+
+@bp.route("/api/checkin/<int:conference_id>/scans", methods=["POST"])
+@desk_access
+def api_scan(conference: Conference):
+    scan, error = _read_scan()
+    if scan is None:
+        return _json_error(400, error)
+    door = g.desk.door
+    if g.desk.link is None:
+        door = dataclasses.replace(door, station=services.clean_station(g.scan_station))
+    config = current_app.config
+    try:
+        answer = services.scan(
+            conference,
+            scan,
+            door=door,
+            now=utcnow(),
+            opens_before_minutes=config["CHECKIN_OPENS_BEFORE_MINUTES"],
+            unknown_per_minute=config["CHECKIN_UNKNOWN_PER_MINUTE"],
+        )
+    except services.NotFound:
+        db.session.rollback()
+        return _json_error(409, "nonce_used_elsewhere")
+    db.session.commit()
+    status = 429 if answer.result == Result.THROTTLED else 200
+    return _no_store(jsonify(answer.to_json(conference.timezone))), status
+
+
+@bp.route("/api/checkin/<int:conference_id>/scans/<nonce>/undo", methods=["POST"])
+@desk_access
+def api_undo(conference: Conference, nonce: str):
+    try:
+        answer = services.undo(conference, nonce, door=g.desk.door, now=utcnow())
+    except services.NotFound:
+        db.session.rollback()
+        return _json_error(404, "not_found")
+    except services.NotUndoable:
+        db.session.rollback()
+        return _json_error(409, "not_undoable")
+    db.session.commit()
+    body = answer.to_json(conference.timezone)
+    body["result"] = "undone"
+    return _no_store(jsonify(body))
+
+
+@bp.route("/api/checkin/<int:conference_id>/stats")
+@desk_access
+def api_stats(conference: Conference):
+    return _no_store(jsonify(services.stats(conference)))
+
+
+@bp.route("/api/checkin/<int:conference_id>/search")
+@desk_access
+def api_search(conference: Conference):
+    groups = services.search(conference, request.args.get("q", ""))
+    return _no_store(jsonify({"groups": groups}))
+
+
+# --- for other pages ------------------------------------------------------------------------
+
+
+@bp.app_template_global("desk_conferences")
+def desk_conferences_for_template(user) -> list[Conference]:
+    """The conferences whose desk ``user`` may open (staff home tile)."""
+    return services.desk_conferences(user, now=utcnow())
+
+
+# The benchmark's floor: the same app and server, no database, no work. Registered only when
+# the app is created with BENCH_FLOOR (bench/checkin.py does), never in a normal app.
+def register_bench_floor(app) -> None:
+    @public
+    def bench_floor():
+        return jsonify({"result": "ok"})
+
+    app.add_url_rule("/bench/floor", "bench_floor", bench_floor, methods=["GET", "POST"])
+    csrf.exempt(bench_floor)
