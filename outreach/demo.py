@@ -324,4 +324,91 @@ def load_demo() -> list[tuple[str, str, str]]:
             )
         logins.append((role.value, email, password))
     _load_conferences(min(utcnow(), DEMO_CLOCK))
+    _load_registrations(min(utcnow(), DEMO_CLOCK))
     return logins
+
+
+#: Registrations for the first demo conference, so the check-in desk has people to find:
+#: (kind, cooperative, commune code, tax code, [(delegate, position)]) from domain.md §7.1.
+DEMO_REGISTRATIONS = [
+    (
+        "hop_tac_xa",
+        "HTX Nông sản Lục Ngạn",
+        7582,
+        "2407196800",
+        [("Nguyễn Văn Hùng", "Giám đốc"), ("Trần Thị Thu Hà", "Kế toán")],
+    ),
+    (
+        "hop_tac_xa",
+        "HTX Dịch vụ Nông nghiệp Kiên Lao",
+        7552,
+        "2403432165",
+        [("Lê Minh Đức", "Giám đốc")],
+    ),
+    (
+        "hop_tac_xa",
+        "HTX Gốm Phù Lãng",
+        9292,
+        "2408200376",
+        [("Đỗ Thị Hồng Nhung", "Giám đốc"), ("Hoàng Văn Toàn", "Thành viên")],
+    ),
+    ("hop_tac_xa", "HTX Mỳ gạo Nam Dương", 7603, "2407301607", [("Vũ Thị Lan", "Phó giám đốc")]),
+    (
+        "to_hop_tac",
+        "Tổ hợp tác Nuôi ong Tây Yên Tử",
+        7616,
+        "",
+        [("Phạm Văn Nam", "Tổ trưởng"), ("Nguyễn Thị Mai", "Thành viên")],
+    ),
+]
+
+
+def _load_registrations(now: dt.datetime) -> None:
+    """A few confirmed registrations for the first demo conference (skipped when it has any).
+
+    Entered as by the demo organizer, so they load whatever the registration window says.
+    Phones are 0912 000 001, 0912 000 002, … (fictional).
+    """
+    from outreach.registration import services as registration_services
+    from outreach.registration.models import Registration
+
+    conference, _current = conference_services.find_conference_by_slug(DEMO_CONFERENCES[0]["slug"])
+    if conference is None or now >= conference.starts_at:
+        return
+    has_any = db.session.scalar(
+        sa.select(Registration.id).where(Registration.conference_id == conference.id).limit(1)
+    )
+    if has_any is not None:
+        return
+    organizer = account_services.find_user_by_email("tochuc@demo.outreach.vn")
+    phone = 0
+    for index, (kind, name, ward_code, tax_code, people) in enumerate(DEMO_REGISTRATIONS):
+        delegates = []
+        for full_name, position in people:
+            phone += 1
+            delegates.append(
+                registration_services.DelegateInput(
+                    full_name=full_name, phone=f"0912{phone:06d}", position=position
+                )
+            )
+        registration_services.register_cooperative(
+            conference,
+            registration_services.RegistrationInput(
+                cooperative=registration_services.CooperativeInput(
+                    kind=kind,
+                    name=name,
+                    tax_code=tax_code,
+                    province_code=24,
+                    ward_code=ward_code,
+                ),
+                contact_name=people[0][0],
+                contact_phone=delegates[0].phone,
+                contact_email="",
+                delegates=delegates,
+                needs={},
+                consent_participation=True,
+            ),
+            submission_id=f"demo-registration-{index + 1}",
+            now=now,
+            entered_by=organizer,
+        )
