@@ -324,6 +324,7 @@ def load_demo() -> list[tuple[str, str, str]]:
             )
         logins.append((role.value, email, password))
     _load_conferences(min(utcnow(), DEMO_CLOCK))
+    _load_documents(min(utcnow(), DEMO_CLOCK))
     _load_registrations(min(utcnow(), DEMO_CLOCK))
     return logins
 
@@ -412,3 +413,12 @@ def _load_registrations(now: dt.datetime) -> None:
             now=now,
             entered_by=organizer,
         )
+
+
+def _load_documents(now: dt.datetime) -> None:
+    """Briefing PDFs for the demo sessions and one procedure guide per theme."""
+    from flask import current_app
+
+    from outreach.documents import services as document_services
+
+    document_services.load_demo_documents(folder=current_app.config["UPLOAD_FOLDER"], now=now)

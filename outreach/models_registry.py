@@ -5,5 +5,6 @@ from outreach.accounts import models as accounts_models  # noqa: F401
 from outreach.audit import models as audit_models  # noqa: F401
 from outreach.checkin import models as checkin_models  # noqa: F401
 from outreach.conferences import models as conferences_models  # noqa: F401
+from outreach.documents import models as documents_models  # noqa: F401
 from outreach.mail import models as mail_models  # noqa: F401
 from outreach.registration import models as registration_models  # noqa: F401

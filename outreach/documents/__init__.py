@@ -1,0 +1,1 @@
+"""Briefing documents: uploads per agenda session, versions, access levels, packs, guides."""
