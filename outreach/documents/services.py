@@ -255,23 +255,23 @@ def _add_version(
     return version
 
 
-def _next_position(**owner) -> int:
+def _owner_filter(**owner) -> list:
     column, value = next(iter(owner.items()))
+    conditions = [getattr(Document, column) == value, Document.deleted_at.is_(None)]
+    if column == "conference_id":
+        conditions.append(Document.session_id.is_(None))
+    return conditions
+
+
+def _next_position(**owner) -> int:
     current = db.session.scalar(
-        sa.select(sa.func.max(Document.position)).where(
-            getattr(Document, column) == value, Document.deleted_at.is_(None)
-        )
+        sa.select(sa.func.max(Document.position)).where(*_owner_filter(**owner))
     )
     return 0 if current is None else current + 1
 
 
 def _count_live(**owner) -> int:
-    column, value = next(iter(owner.items()))
-    return db.session.scalar(
-        sa.select(sa.func.count(Document.id)).where(
-            getattr(Document, column) == value, Document.deleted_at.is_(None)
-        )
-    )
+    return db.session.scalar(sa.select(sa.func.count(Document.id)).where(*_owner_filter(**owner)))
 
 
 def upload_documents(
@@ -872,9 +872,7 @@ def load_demo_documents(*, folder: str, now: dt.datetime) -> None:
     """Small generated PDFs (ready, public) for the demo conferences' sessions and one
     published procedure guide per theme. Idempotent: skips what already exists."""
     store = Storage(folder=folder, max_bytes=10 * 1024 * 1024)
-    conferences = db.session.scalars(
-        sa.select(Conference).order_by(Conference.id)
-    )
+    conferences = db.session.scalars(sa.select(Conference).order_by(Conference.id))
     for conference in conferences:
         if not conference.host.is_demo:
             continue
@@ -892,7 +890,7 @@ def load_demo_documents(*, folder: str, now: dt.datetime) -> None:
                     "Tài liệu mẫu phục vụ trình diễn: nội dung là hư cấu.",
                 ],
             )
-            name = f"{session.title[:80]}.pdf"
+            name = f"{session.title[:140]}.pdf"
             upload_documents(
                 [Upload(name, _bytes(data))],
                 session=session,
@@ -906,9 +904,7 @@ def load_demo_documents(*, folder: str, now: dt.datetime) -> None:
             continue
         division = db.session.scalar(sa.select(Division).where(Division.code == code))
         guide = save_guide(
-            GuideInput(
-                theme=theme, title=title, steps=steps, division=division, is_published=True
-            ),
+            GuideInput(theme=theme, title=title, steps=steps, division=division, is_published=True),
             actor=None,
             now=now,
         )

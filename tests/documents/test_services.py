@@ -400,5 +400,6 @@ def test_demo_documents_load_once_with_files_and_guides(app):
     assert db.session.scalar(sa.select(sa.func.count(Document.id))) == count > 3
     themes = set(db.session.scalars(sa.select(ProcedureGuide.theme)))
     assert themes == {"st_projects", "branding", "innovation"}
+    folder = Path(app.config["UPLOAD_FOLDER"])
     for version in db.session.scalars(sa.select(DocumentVersion)):
-        assert (Path(app.config["UPLOAD_FOLDER"]) / version.stored_name).read_bytes()[:5] == b"%PDF-"
+        assert (folder / version.stored_name).read_bytes()[:5] == b"%PDF-"
