@@ -124,6 +124,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(conferences_bp)
     app.register_blueprint(registration_bp)
+    app.register_blueprint(checkin_bp)
+    if app.config.get("BENCH_FLOOR"):
+        register_bench_floor(app)
     app.register_blueprint(documents_bp)
     app.register_blueprint(checkin_bp)
     if app.config.get("BENCH_FLOOR"):

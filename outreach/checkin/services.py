@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import re
 from zoneinfo import ZoneInfo
 
@@ -151,25 +152,63 @@ def clean_station(value: str | None) -> str:
 # --- reading tickets -------------------------------------------------------------------------
 
 
+# The scan path runs plain Core statements on the tables (no ORM entities): on SQLite the ORM's
+# per-statement work costs more than the queries themselves (see bench/checkin.py).
+_D = Delegate.__table__.c
+_R = Registration.__table__.c
+_CO = Cooperative.__table__.c
+_C = CheckIn.__table__.c
+_L = DoorLink.__table__.c
+_CF = Conference.__table__.c
+
+
+@functools.cache
 def _ticket_query():
+    # built once: constructing a three-table select costs more than running it on SQLite
     return (
         sa.select(
-            Delegate.id,
-            Delegate.conference_id,
-            Delegate.full_name,
-            Delegate.position,
-            Delegate.revoked_at,
-            Delegate.checked_in_at,
-            Registration.status,
-            Cooperative.name,
+            _D.id,
+            _D.conference_id,
+            _D.full_name,
+            _D.position,
+            _D.revoked_at,
+            _D.checked_in_at,
+            _R.status,
+            _CO.name,
         )
-        .join(Registration, Registration.id == Delegate.registration_id)
-        .join(Cooperative, Cooperative.id == Registration.cooperative_id)
+        .select_from(Delegate.__table__)
+        .join(Registration.__table__, _R.id == _D.registration_id)
+        .join(Cooperative.__table__, _CO.id == _R.cooperative_id)
     )
 
 
-def _ticket(where) -> _Ticket | None:
-    row = db.session.execute(_ticket_query().where(where)).first()
+@functools.cache
+def _statements() -> dict:
+    """The scan path's statements, built once with bound parameters: SQLAlchemy then reuses
+    their cache keys and compiled forms instead of rebuilding them on every request."""
+    bp = sa.bindparam
+    return {
+        "nonce": sa.select(_C.conference_id).where(_C.nonce == bp("nonce")),
+        "by_code": _ticket_query().where(_D.ticket_code == bp("code")),
+        "by_id": _ticket_query().where(_D.id == bp("delegate_id")),
+        "by_id_in": _ticket_query().where(
+            _D.id == bp("delegate_id"), _D.conference_id == bp("conference_id")
+        ),
+        "admit": sa.update(Delegate.__table__)
+        .where(_D.id == bp("delegate_id"), _D.checked_in_at.is_(None))
+        .values(checked_in_at=bp("now", type_=Delegate.__table__.c.checked_in_at.type)),
+        "log": sa.insert(CheckIn.__table__),
+        "conference": sa.select(_CF.id, _CF.status, _CF.starts_at, _CF.ends_at, _CF.timezone).where(
+            _CF.id == bp("conference_id")
+        ),
+        "door_link": sa.select(
+            _L.id, _L.conference_id, _L.station, _L.expires_at, _L.revoked_at
+        ).where(_L.token_hash == bp("token_hash")),
+    }
+
+
+def _ticket(name: str, **params) -> _Ticket | None:
+    row = db.session.execute(_statements()[name], params).first()
     if row is None:
         return None
     return _Ticket(
@@ -207,7 +246,7 @@ def find_by_nonce(nonce: str) -> CheckIn | None:
 def _answer_from_row(row: CheckIn, *, replay: bool) -> Answer:
     person = None
     if row.delegate_id is not None and row.result != Result.WRONG_CONFERENCE:
-        ticket = _ticket(Delegate.id == row.delegate_id)
+        ticket = _ticket("by_id", delegate_id=row.delegate_id)
         person = ticket.person if ticket else None
     if row.result == Result.OK:
         at, station = row.at, row.station
@@ -277,11 +316,12 @@ def scan(
         raise InvalidScan("nonce: 8 to 64 characters of A-Z a-z 0-9 _ -")
     if (request.code is None) == (request.delegate_id is None):
         raise InvalidScan("send either code or delegate_id")
-    first = find_by_nonce(request.nonce)
-    if first is not None:
-        if first.conference_id != conference.id:
+    # a column look-up (cheap) first; the whole row only for the rare replay
+    seen = db.session.execute(_statements()["nonce"], {"nonce": request.nonce}).first()
+    if seen is not None:
+        if seen[0] != conference.id:
             raise NotFound()
-        return _answer_from_row(first, replay=True)
+        return _answer_from_row(find_by_nonce(request.nonce), replay=True)
 
     method = Method.QR if request.code is not None else Method.SEARCH
     ticket = None
@@ -290,11 +330,11 @@ def scan(
     else:
         if method == Method.QR:
             code = normalise_scanned_code(request.code)
-            ticket = _ticket(Delegate.ticket_code == code) if code else None
+            ticket = _ticket("by_code", code=code) if code else None
         else:
             # a search only offers this conference's delegates; any other id is not a ticket
             ticket = _ticket(
-                sa.and_(Delegate.id == request.delegate_id, Delegate.conference_id == conference.id)
+                "by_id_in", delegate_id=request.delegate_id, conference_id=conference.id
             )
         clock = rules.DeskClock(
             conference_id=conference.id,
@@ -308,34 +348,31 @@ def scan(
     prior_at = prior_station = None
     if result == Result.OK:
         admitted = db.session.execute(
-            sa.update(Delegate)
-            .where(Delegate.id == ticket.delegate_id, Delegate.checked_in_at.is_(None))
-            .values(checked_in_at=now)
-            .execution_options(synchronize_session=False)
+            _statements()["admit"], {"delegate_id": ticket.delegate_id, "now": now}
         )
         if admitted.rowcount != 1:
             result = Result.ALREADY_CHECKED_IN
     if result == Result.ALREADY_CHECKED_IN:
         prior_at, prior_station = _first_admission(ticket.delegate_id)
 
-    row = CheckIn(
-        conference_id=conference.id,
-        delegate_id=ticket.delegate_id if ticket else None,
-        at=now,
-        scanned_at=request.scanned_at,
-        user_id=door.user_id,
-        door_link_id=door.door_link_id,
-        station=door.station,
-        method=method,
-        result=result,
-        nonce=request.nonce,
-        prior_at=prior_at,
-        prior_station=prior_station,
-        overridden=result == Result.OK and request.override and door.can_override,
-    )
-    db.session.add(row)
+    # a Core INSERT: the log row is never read back in this request, so no ORM object
+    values = {
+        "conference_id": conference.id,
+        "delegate_id": ticket.delegate_id if ticket else None,
+        "at": now,
+        "scanned_at": request.scanned_at,
+        "user_id": door.user_id,
+        "door_link_id": door.door_link_id,
+        "station": door.station,
+        "method": method,
+        "result": result,
+        "nonce": request.nonce,
+        "prior_at": prior_at,
+        "prior_station": prior_station,
+        "overridden": result == Result.OK and request.override and door.can_override,
+    }
     try:
-        db.session.flush()
+        db.session.execute(_statements()["log"], values)
     except IntegrityError:
         # The same nonce was answered meanwhile: undo our update too, and give its answer.
         db.session.rollback()
@@ -458,9 +495,9 @@ def search(conference: Conference, query: str, *, limit: int = SEARCH_LIMIT) -> 
             order.append(registration_id)
     rows = db.session.execute(
         _ticket_query()
-        .add_columns(Delegate.registration_id)
-        .where(Delegate.registration_id.in_(order))
-        .order_by(Delegate.id)
+        .add_columns(_D.registration_id)
+        .where(_D.registration_id.in_(order))
+        .order_by(_D.id)
     ).all()
     groups: dict[int, dict] = {
         registration_id: {"cooperative": "", "status": "", "delegates": []}
@@ -587,6 +624,42 @@ def find_door_link(token: str | None) -> DoorLink | None:
     if not token or len(token) > 200:
         return None
     return db.session.scalar(sa.select(DoorLink).where(DoorLink.token_hash == hash_token(token)))
+
+
+@dataclasses.dataclass(frozen=True)
+class ConferenceInfo:
+    """What the desk API needs of a conference (the scan path reads it without the ORM)."""
+
+    id: int
+    status: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    timezone: str
+
+
+def conference_info(conference_id: int) -> ConferenceInfo | None:
+    row = db.session.execute(_statements()["conference"], {"conference_id": conference_id}).first()
+    return ConferenceInfo(*row) if row else None
+
+
+@dataclasses.dataclass(frozen=True)
+class DoorLinkInfo:
+    id: int
+    conference_id: int
+    station: str
+    expires_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+    def is_valid(self, now: dt.datetime) -> bool:
+        return self.revoked_at is None and now < self.expires_at
+
+
+def door_link_info(token: str | None) -> DoorLinkInfo | None:
+    """:func:`find_door_link` for every API request: the columns only, no ORM object."""
+    if not token or len(token) > 200:
+        return None
+    row = db.session.execute(_statements()["door_link"], {"token_hash": hash_token(token)}).first()
+    return DoorLinkInfo(*row) if row else None
 
 
 def list_door_links(conference: Conference) -> list[DoorLink]:

@@ -59,9 +59,11 @@ _NEW_LINK_KEY = "checkin_new_door_link"
 
 @dataclasses.dataclass(frozen=True)
 class DeskAccess:
-    conference: Conference
+    #: the ORM object (staff sessions) or a ConferenceInfo (door links): the API reads the same
+    #: fields of either
+    conference: Conference | services.ConferenceInfo
     door: services.Door
-    link: DoorLink | None = None
+    link: services.DoorLinkInfo | None = None
 
 
 def _no_store(response):
@@ -96,12 +98,14 @@ def desk_access(view: Callable) -> Callable:
             scheme, _sep, token = authorization.partition(" ")
             if scheme.lower() != "bearer":
                 return _json_error(401, "door_link_invalid")
-            link = services.find_door_link(token.strip())
+            link = services.door_link_info(token.strip())
             if link is None or not link.is_valid(now):
                 return _json_error(401, "door_link_invalid")
             if link.conference_id != conference_id:
                 return _json_error(404, "not_found")
-            conference = db.session.get(Conference, conference_id)
+            conference = services.conference_info(conference_id)
+            if conference is None:
+                return _json_error(404, "not_found")
             door = services.Door(station=link.station, door_link_id=link.id)
             g.desk = DeskAccess(conference, door, link)
         else:
@@ -333,6 +337,7 @@ def api_scan(conference: Conference):
     if g.desk.link is None:
         door = dataclasses.replace(door, station=services.clean_station(g.scan_station))
     config = current_app.config
+    timezone = conference.timezone  # read now: the commit below expires the object
     try:
         answer = services.scan(
             conference,
@@ -347,7 +352,7 @@ def api_scan(conference: Conference):
         return _json_error(409, "nonce_used_elsewhere")
     db.session.commit()
     status = 429 if answer.result == Result.THROTTLED else 200
-    return _no_store(jsonify(answer.to_json(conference.timezone))), status
+    return _no_store(jsonify(answer.to_json(timezone))), status
 
 
 @bp.route("/api/checkin/<int:conference_id>/scans/<nonce>/undo", methods=["POST"])

@@ -1,0 +1,1 @@
+"""The department's implementation plan: items per division, progress, monitoring, budget."""
