@@ -117,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
     from outreach.conferences.views import bp as conferences_bp
     from outreach.documents.views import bp as documents_bp
     from outreach.mail.views import bp as mail_bp
+    from outreach.plans.views import bp as plans_bp
     from outreach.registration.views import bp as registration_bp
     from outreach.site.views import bp as site_bp
 
@@ -124,6 +125,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(conferences_bp)
     app.register_blueprint(registration_bp)
+    app.register_blueprint(plans_bp)
     app.register_blueprint(checkin_bp)
     if app.config.get("BENCH_FLOOR"):
         register_bench_floor(app)

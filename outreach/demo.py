@@ -326,7 +326,15 @@ def load_demo() -> list[tuple[str, str, str]]:
     _load_conferences(min(utcnow(), DEMO_CLOCK))
     _load_documents(min(utcnow(), DEMO_CLOCK))
     _load_registrations(min(utcnow(), DEMO_CLOCK))
+    _load_plans(min(utcnow(), DEMO_CLOCK))
     return logins
+
+
+def _load_plans(now: dt.datetime) -> None:
+    """Plan 64/KH-KHCN, its progress, budget norms and budgets (outreach/plans/demo.py)."""
+    from outreach.plans.demo import load_plan_demo
+
+    load_plan_demo(department=_organization(DEPARTMENT), now=now)
 
 
 #: Registrations for the first demo conference, so the check-in desk has people to find:

@@ -7,4 +7,5 @@ from outreach.checkin import models as checkin_models  # noqa: F401
 from outreach.conferences import models as conferences_models  # noqa: F401
 from outreach.documents import models as documents_models  # noqa: F401
 from outreach.mail import models as mail_models  # noqa: F401
+from outreach.plans import models as plans_models  # noqa: F401
 from outreach.registration import models as registration_models  # noqa: F401

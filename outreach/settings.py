@@ -44,6 +44,9 @@ DEFAULTS = {
     # only bench/checkin.py sets it: adds the bare /bench/floor route
     "BENCH_FLOOR": False,
     "MAIL_SENDER": "Hội nghị KH&CN <no-reply@outreach.local>",
+    # plans: the division whose staff manage budgets, and how many days ahead items are reminded
+    "FINANCE_DIVISION_CODE": "KHTC",
+    "PLAN_REMINDER_DAYS": 7,
     #: the ORGANIZER of calendar invitations (replies go here)
     "MAIL_ORGANIZER_EMAIL": "hoinghi@outreach.local",
     #: empty: messages are written as .eml files under instance/mail/
