@@ -130,9 +130,6 @@ def register_blueprints(app: Flask) -> None:
     if app.config.get("BENCH_FLOOR"):
         register_bench_floor(app)
     app.register_blueprint(documents_bp)
-    app.register_blueprint(checkin_bp)
-    if app.config.get("BENCH_FLOOR"):
-        register_bench_floor(app)
     app.register_blueprint(mail_bp)
 
 
