@@ -7,7 +7,8 @@ def _login(page, live_server):
     page.goto(f"{live_server}/login")
     page.fill("input[name=email]", "qlkh@demo.outreach.vn")
     page.fill("input[name=password]", "demo-qlkh-2026")
-    page.click("button[type=submit]")
+    page.press("input[name=password]", "Enter")
+    page.wait_for_url("**/staff/**")
 
 
 def _open_board(page, live_server):
