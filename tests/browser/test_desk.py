@@ -208,3 +208,48 @@ def test_a_search_without_diacritics_and_a_tap(laptop, desk_server, screenshot):
     laptop.locator("#desk-result.desk-info").wait_for(timeout=10_000)
     assert not _is_checked_in(app, "Đỗ Thị Hồng Nhung")
     screenshot(laptop, "desk-search")
+
+
+def test_the_offline_rules_in_javascript_decide_like_the_server(laptop, desk_server):
+    """desk-rules.js (for issue 7's offline desk) follows checkin/rules.py's decision table."""
+    import dataclasses
+    import importlib.util
+    from pathlib import Path
+
+    from outreach.checkin import rules
+
+    path = Path(__file__).resolve().parent.parent / "checkin" / "decisions.py"
+    spec = importlib.util.spec_from_file_location("checkin_decisions", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    DECISIONS = module.DECISIONS
+
+    app, base = desk_server
+    conference_id, _code = _delegate(app, "Vũ Thị Lan")
+    laptop.goto(_door_url(app, base, conference_id, "Cửa kiểm tra"))
+    laptop.wait_for_function("window.outreachDeskRules !== undefined")
+
+    def js_time(value):
+        return value.timestamp() * 1000 if value else None
+
+    for ticket, clock, expected in DECISIONS:
+        ticket_js = None
+        if ticket is not None:
+            ticket_js = {
+                **dataclasses.asdict(ticket),
+                "checked_in_at": js_time(ticket.checked_in_at),
+            }
+        clock_js = {
+            **dataclasses.asdict(clock),
+            "now": js_time(clock.now),
+            "opens_at": js_time(clock.opens_at),
+        }
+        answer = laptop.evaluate(
+            "([t, c]) => window.outreachDeskRules.decide(t, c)", [ticket_js, clock_js]
+        )
+        assert answer == expected == rules.decide(ticket, clock)
+    normalise = "(raw) => window.outreachDeskRules.normaliseCode(raw)"
+    assert laptop.evaluate(normalise, " abcd efgh ijkl mnop qrst uvwx yz\r\n") == (
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    )
+    assert laptop.evaluate(normalise, "A" * 100) is None

@@ -20,6 +20,7 @@ from outreach.registration.models import Delegate
 
 from .conftest import DOORS_OPEN
 from .conftest import TOO_EARLY
+from .decisions import DECISIONS
 
 DOOR = services.Door(station="Cửa chính", user_id=None)
 
@@ -415,38 +416,7 @@ def test_a_door_link_is_stored_as_a_hash_and_expires_with_the_conference(delegat
         services.create_door_link(conference, " \t", created_by=None, now=DOORS_OPEN)
 
 
-# --- the decision table (desk-rules.js follows the same one) ---------------------------------
-
-CLOCK = rules.DeskClock(
-    conference_id=1,
-    conference_status="published",
-    now=DOORS_OPEN,
-    opens_at=DOORS_OPEN - dt.timedelta(minutes=30),
-)
-TICKET = rules.TicketState(
-    conference_id=1, registration_status="confirmed", revoked=False, checked_in_at=None
-)
-DECISIONS = [
-    (None, CLOCK, "unknown"),
-    (TICKET, CLOCK, "ok"),
-    (dataclasses.replace(TICKET, conference_id=2), CLOCK, "wrong_conference"),
-    (
-        dataclasses.replace(TICKET, registration_status="cancelled", revoked=True),
-        CLOCK,
-        "cancelled",
-    ),
-    (dataclasses.replace(TICKET, revoked=True), CLOCK, "revoked"),
-    (dataclasses.replace(TICKET, registration_status="waitlisted"), CLOCK, "waitlisted"),
-    (dataclasses.replace(TICKET, checked_in_at=DOORS_OPEN), CLOCK, "already_checked_in"),
-    (TICKET, dataclasses.replace(CLOCK, now=TOO_EARLY), "not_open"),
-    (TICKET, dataclasses.replace(CLOCK, now=TOO_EARLY, override=True), "ok"),
-    (TICKET, dataclasses.replace(CLOCK, conference_status="draft", override=True), "not_open"),
-    (
-        dataclasses.replace(TICKET, checked_in_at=DOORS_OPEN),
-        dataclasses.replace(CLOCK, now=TOO_EARLY),
-        "already_checked_in",
-    ),
-]
+# --- the decision table (desk-rules.js follows the same one: tests/browser/test_desk.py) --
 
 
 @pytest.mark.parametrize(("ticket", "clock", "expected"), DECISIONS)
