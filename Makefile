@@ -49,9 +49,19 @@ bench: setup
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# Production-like, on this machine: PostgreSQL, Redis for shared rate limits, gunicorn with
+# 4 workers, and the mail sender as its own process.
+PROD_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/outreach
+PROD_ENV = OUTREACH_DATABASE_URL=$(PROD_DATABASE_URL) \
+	OUTREACH_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379 \
+	OUTREACH_MAIL_SEND_AFTER_COMMIT=false OUTREACH_BIND=$(HOST):$(PORT) OUTREACH_WORKERS=4
 serve-prod: setup
-	$(FLASK) db upgrade
-	$(BIN)/gunicorn --workers 4 --bind $(HOST):$(PORT) "outreach:create_app()"
+	$(BIN)/python -m outreach.deploy.createdb $(PROD_DATABASE_URL)
+	$(PROD_ENV) $(FLASK) db upgrade
+	$(PROD_ENV) $(FLASK) demo --if-empty
+	$(PROD_ENV) $(FLASK) send-mail --loop & sender=$$!; \
+	trap "kill $$sender 2>/dev/null" EXIT INT TERM; \
+	$(PROD_ENV) $(BIN)/gunicorn -c outreach/deploy/gunicorn.conf.py
 
 clean:
 	rm -rf $(VENV) node_modules outreach/static/vendor

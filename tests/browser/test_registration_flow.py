@@ -65,6 +65,7 @@ def test_register_two_delegates_then_drop_one(live_server, phone, screenshot):
     phone.locator('[name="contact_email"]').fill("thu.trinhduyet@example.vn")
     phone.locator('[name="delegates-0-full_name"]').fill("Nguyễn Văn Thử")
     phone.locator('[name="delegates-0-phone"]').fill("0912 555 001")
+    phone.get_by_text("Thêm người thứ 2").click()  # further delegates start folded
     phone.locator('[name="delegates-1-full_name"]').fill("Trần Thị Kiểm")
     phone.locator('[name="delegates-1-phone"]').fill("0912 555 002")
     phone.locator('[name="consent_participation"]').check()

@@ -1,0 +1,1 @@
+"""Deployment files: the gunicorn configuration and examples for nginx and systemd."""
