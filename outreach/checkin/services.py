@@ -469,7 +469,9 @@ def search(conference: Conference, query: str, *, limit: int = SEARCH_LIMIT) -> 
     if digits and not any(ch.isalpha() for ch in text):
         if len(digits) < 3:
             return []
-        condition = Delegate.phone_e164.endswith(digits[-10:], autoescape=True)
+        if len(digits) >= 9 and digits.startswith("0"):
+            digits = digits[1:]  # a whole local number: 0912… is stored as +84912…
+        condition = Delegate.phone_e164.endswith(digits[-11:], autoescape=True)
     else:
         key = vn.fold(text)
         if len(key) < 2:

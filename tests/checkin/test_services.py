@@ -380,6 +380,9 @@ def test_search_by_the_last_digits_of_a_phone(create_conference, register):
     [found] = services.search(conference, phone[-4:])
     assert found["delegates"][0]["name"] == "Nguyễn Văn Hùng"
     assert services.search(conference, "12") == []  # too few digits to mean anything
+    local = "0" + phone[3:6] + " " + phone[6:9] + " " + phone[9:]  # 0912 345 678
+    assert len(services.search(conference, local)) == 1
+    assert len(services.search(conference, phone)) == 1
 
 
 def test_the_log_filters_by_result_door_and_method(delegate):
