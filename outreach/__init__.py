@@ -26,6 +26,9 @@ def create_app(test_config: dict | None = None) -> Flask:
             settings.check_database(app)
     except settings.ConfigError as error:
         settings.fail(str(error))
+    from outreach import security
+
+    security.init_app(app)  # before the other hooks: its headers are applied last
     register_request_hooks(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -131,6 +134,11 @@ def register_blueprints(app: Flask) -> None:
         register_bench_floor(app)
     app.register_blueprint(documents_bp)
     app.register_blueprint(mail_bp)
+    from outreach import privacy
+    from outreach import security
+
+    privacy.init_app(app)
+    security.after_blueprints(app)  # last: rate limits by endpoint name need every route
 
 
 def register_error_handlers(app: Flask) -> None:

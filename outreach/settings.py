@@ -65,6 +65,34 @@ DEFAULTS = {
     #: the public address used in links inside e-mails; empty: the request's own host
     "BASE_URL": "",
     "ICS_UID_HOST": "",
+    # security: the Host names links may be built for (Flask checks them; None: any, dev only)
+    "TRUSTED_HOSTS": None,
+    #: a session ends this long after login even when it is renewed (None: the permanent lifetime)
+    "SESSION_ABSOLUTE_LIFETIME": None,
+    #: limits by endpoint name or fnmatch pattern, applied centrally (outreach/security/ratelimits)
+    "RATELIMITS": {
+        "registration.register": "20 per minute",
+        "registration.lost_link": "5 per minute",
+        "registration.manage": "60 per minute",
+        "registration.cancel": "20 per minute",
+        "registration.change_delegates": "20 per minute",
+        "registration.tickets_pdf": "30 per minute",
+        "registration.ticket_png": "120 per minute",
+        "registration.invite": "30 per minute",
+        "mail.news_opt_out": "20 per minute",
+        "checkin.door": "60 per minute",
+        "checkin.*scan*": "300 per minute",
+        "checkin.api_search": "120 per minute",
+        "documents.registrant_*": "60 per minute",
+    },
+    # privacy: registrations are anonymised this many months after their conference ended
+    "RETENTION_MONTHS": 12,
+    #: days to answer a data-subject request (UNVERIFIED: confirm with the legal team)
+    "DSR_RESPONSE_DAYS": 30,
+    #: working days to acknowledge a request (Decree 356, per secondary sources)
+    "DSR_ACK_WORKING_DAYS": 2,
+    "PG_DUMP": "pg_dump",
+    "PG_RESTORE": "pg_restore",
 }
 
 

@@ -33,6 +33,7 @@ from outreach.database import db
 from outreach.database import utcnow
 from outreach.errors import OutreachError
 from outreach.extensions import limiter
+from outreach.security.hooks import mark_login
 
 bp = Blueprint("accounts", __name__)
 
@@ -86,6 +87,7 @@ def login():
                 session["lang"] = lang
             session.permanent = True
             login_user(user)
+            mark_login()  # the session ends PERMANENT_SESSION_LIFETIME after this, renewed or not
             flash(_("Xin chào, %(name)s.", name=user.name), "success")
             return redirect(safe_next_url(form.next.data) or url_for("site.staff_home"))
         flash(_("Thư điện tử hoặc mật khẩu không đúng."), "error")

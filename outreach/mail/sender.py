@@ -24,10 +24,11 @@ from outreach.mail.transport import transport_from_config
 
 
 def base_url() -> str:
-    """The address links in e-mails point to: the configured one, else this request's host."""
-    from flask import request
+    """The address links in e-mails point to: ``BASE_URL``, else this request's host when it is
+    in ``TRUSTED_HOSTS`` (see outreach/security/hosts.py)."""
+    from outreach.security.hosts import link_base_url
 
-    return current_app.config.get("BASE_URL") or request.host_url
+    return link_base_url()
 
 
 def mail_domain() -> str:

@@ -1,0 +1,102 @@
+"""Response headers and the absolute session lifetime, for every request of every feature.
+
+Features do not have to remember them: pages under ``/staff/``, ``/r/``, ``/door/`` and
+``/api/`` hold personal data or bearer tokens, so they are never stored by browsers or proxies.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask
+from flask import Response
+from flask import current_app
+from flask import redirect
+from flask import request
+from flask import session
+from flask import url_for
+from werkzeug.exceptions import SecurityError
+
+#: paths whose answers are never cached (personal data, tokens, live counts)
+NO_STORE_PREFIXES = ("/staff/", "/staff", "/r/", "/door/", "/api/", "/news/opt-out/")
+#: paths that carry a bearer token: no Referer may leave them
+TOKEN_PREFIXES = ("/r/", "/door/", "/news/opt-out/")
+#: the session key holding the login time (seconds since the epoch)
+LOGIN_AT = "login_at"
+
+PERMISSIONS_POLICY = (
+    "camera=(self), microphone=(), geolocation=(), payment=(), usb=(), "
+    "interest-cohort=(), browsing-topics=()"
+)
+
+
+def mark_login(now: float | None = None) -> None:
+    """Call right after ``login_user``: the session ends this long after, renewed or not."""
+    session[LOGIN_AT] = int(now if now is not None else time.time())
+
+
+def session_expired(now: float | None = None) -> bool:
+    """A logged-in session older than ``SESSION_ABSOLUTE_LIFETIME`` (or without a login time)."""
+    if "_user_id" not in session:
+        return False
+    started = session.get(LOGIN_AT)
+    if not isinstance(started, int | float):
+        return True
+    limit = current_app.config.get("SESSION_ABSOLUTE_LIFETIME") or current_app.config.get(
+        "PERMANENT_SESSION_LIFETIME"
+    )
+    seconds = limit.total_seconds() if hasattr(limit, "total_seconds") else float(limit)
+    current = now if now is not None else time.time()
+    return current - started > seconds
+
+
+def _end_expired_session():
+    if request.url_rule is None or request.endpoint == "static" or not session_expired():
+        return None
+    from flask_login import logout_user
+
+    lang = session.get("lang")
+    logout_user()
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    if request.path.startswith("/api/"):
+        return Response(status=401)
+    if request.path.startswith("/staff"):
+        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+    return None
+
+
+def _headers(response: Response) -> Response:
+    headers = response.headers
+    path = request.path
+    if path.startswith(NO_STORE_PREFIXES):
+        headers["Cache-Control"] = "no-store"
+        headers.pop("Expires", None)
+        headers["Pragma"] = "no-cache"
+    if path.startswith(TOKEN_PREFIXES):
+        headers["Referrer-Policy"] = "no-referrer"
+    csp = headers.get("Content-Security-Policy")
+    if csp and "frame-ancestors" not in csp:
+        headers["Content-Security-Policy"] = csp.rstrip("; ") + "; frame-ancestors 'none'"
+    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+def _untrusted_host(_error):
+    """A Host header outside ``TRUSTED_HOSTS``: a bare 400 (no URL can be built for it, so the
+    usual error page, which links home, cannot be drawn)."""
+    return Response(
+        "400 – Tên miền không hợp lệ (Host not allowed).\n",
+        status=400,
+        mimetype="text/plain",
+    )
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_end_expired_session)
+    app.after_request(_headers)
+    app.register_error_handler(SecurityError, _untrusted_host)

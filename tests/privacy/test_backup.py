@@ -1,0 +1,186 @@
+"""B6-80: a backup taken while registrations pour in restores into a fresh, working instance
+with every uploaded file; restore refuses damaged backups and non-empty databases."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from outreach import create_app
+from outreach.database import db
+from outreach.privacy import backup
+from outreach.registration import services
+from outreach.registration.models import Registration
+
+NOW = dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC)
+
+pytestmark = pytest.mark.skipif(
+    bool(os.environ.get("OUTREACH_TEST_POSTGRES_URL")),
+    reason="the SQLite online backup; pg_dump is exercised by hand (see README)",
+)
+
+
+def _person(index: int) -> services.RegistrationInput:
+    return services.RegistrationInput(
+        cooperative=services.CooperativeInput(
+            kind="to_hop_tac",
+            name=f"Tổ hợp tác số {index}",
+            tax_code="",
+            province_code=24,
+            ward_code=7582,
+        ),
+        contact_name=f"Người {index}",
+        contact_phone=f"0912{index:06d}",
+        contact_email="",
+        delegates=[services.DelegateInput(full_name=f"Người {index}", phone=f"0912{index:06d}")],
+        needs={},
+        consent_participation=True,
+    )
+
+
+def _uploads(app) -> dict[str, bytes]:
+    files = {
+        "documents/ab/3f2c-briefing.pdf": b"%PDF-1.7\n" + os.urandom(20_000),
+        "documents/cd/slides.docx": os.urandom(5_000),
+        "guide.txt": "Hướng dẫn thủ tục".encode(),
+    }
+    for name, content in files.items():
+        path = Path(app.config["UPLOAD_FOLDER"]) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    return files
+
+
+def test_a_backup_under_load_restores_into_a_working_instance(
+    app, app_config, runner, tmp_path, create_conference, organizer
+):
+    conference = create_conference(
+        capacity=2000, delegates_per_cooperative=1, host_id=organizer.organization_id
+    )
+    conference_id = conference.id
+    files = _uploads(app)
+    db.session.commit()
+    db.session.close()
+
+    stop = threading.Event()
+    written = []
+    errors = []
+
+    def writer(offset):
+        index = offset
+        while not stop.is_set() and index < offset + 400:
+            with app.app_context():
+                try:
+                    target = db.session.get(type(conference), conference_id)
+                    services.register_cooperative(
+                        target, _person(index), submission_id=f"load-{index}", now=NOW
+                    )
+                    db.session.commit()
+                    written.append(index)
+                except Exception as error:
+                    errors.append(error)
+                    db.session.rollback()
+                finally:
+                    db.session.remove()
+            index += 1
+
+    threads = [threading.Thread(target=writer, args=(n * 1000,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    while len(written) < 20:  # the load is under way
+        threading.Event().wait(0.01)
+    dest = tmp_path / "backup-1"
+    result = runner.invoke(args=["backup", str(dest)])
+    during = len(written)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    assert result.exit_code == 0, result.output
+    assert errors == []
+    assert len(written) > during or during >= 1600  # writers kept going after the backup
+
+    manifest = json.loads((dest / "manifest.json").read_text())
+    assert set(manifest["files"]) == {"database.sqlite3"} | {f"uploads/{n}" for n in files}
+    assert backup.integrity_ok(dest / "database.sqlite3")
+    copy = sqlite3.connect(dest / "database.sqlite3")
+    in_backup = copy.execute("SELECT count(*) FROM registrations").fetchone()[0]
+    # consistent: the seat counter matches the rows in the same snapshot
+    seats = copy.execute("SELECT seats_taken FROM conferences WHERE id = ?", (conference_id,))
+    live = copy.execute("SELECT count(*) FROM delegates WHERE revoked_at IS NULL").fetchone()[0]
+    assert seats.fetchone()[0] == live == in_backup
+    copy.close()
+    assert 0 < in_backup <= len(written)
+
+    # a fresh instance: empty database file, empty upload folder
+    fresh_dir = tmp_path / "fresh"
+    fresh = create_app(
+        {
+            **app_config,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{fresh_dir / 'restored.sqlite3'}",
+            "UPLOAD_FOLDER": str(fresh_dir / "uploads"),
+            "MAIL_FOLDER": str(fresh_dir / "mail"),
+        }
+    )
+    fresh_dir.mkdir(exist_ok=True)
+    with fresh.app_context():
+        restored = fresh.test_cli_runner().invoke(args=["restore", str(dest)])
+        assert restored.exit_code == 0, restored.output
+        assert f"{len(files)} files restored" in restored.output
+        assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == in_backup
+        for name, content in files.items():
+            assert (fresh_dir / "uploads" / name).read_bytes() == content
+        client = fresh.test_client()
+        assert client.get("/").status_code == 200
+        login = client.post(
+            "/login", data={"email": "organizer@example.vn", "password": "correct-horse-1"}
+        )
+        assert login.status_code == 302
+        page = client.get(f"/staff/conferences/{conference_id}/registrations")
+        assert page.status_code == 200
+        assert "Tổ hợp tác số" in page.get_data(as_text=True)
+        # a second restore over the now non-empty database is refused without --force
+        again = fresh.test_cli_runner().invoke(args=["restore", str(dest)])
+        assert again.exit_code != 0
+        assert "--force" in again.output
+        forced = fresh.test_cli_runner().invoke(args=["restore", "--force", str(dest)])
+        assert forced.exit_code == 0, forced.output
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_backup_refuses_a_folder_that_is_not_empty(runner, tmp_path):
+    dest = tmp_path / "used"
+    dest.mkdir()
+    (dest / "something").write_text("x")
+    result = runner.invoke(args=["backup", str(dest)])
+    assert result.exit_code != 0
+    assert "not empty" in result.output
+
+
+def test_a_damaged_backup_is_refused(app, runner, tmp_path):
+    _uploads(app)
+    dest = tmp_path / "b"
+    assert runner.invoke(args=["backup", str(dest)]).exit_code == 0
+    (dest / "uploads" / "guide.txt").write_bytes(b"changed")
+    with pytest.raises(backup.BackupError, match="checksum"):
+        backup.read_manifest(dest)
+    (dest / "uploads" / "guide.txt").unlink()
+    with pytest.raises(backup.BackupError, match="missing"):
+        backup.read_manifest(dest)
+
+
+def test_the_backup_is_audited(app, runner, tmp_path):
+    from outreach.audit.models import AuditEntry
+
+    assert runner.invoke(args=["backup", str(tmp_path / "c")]).exit_code == 0
+    db.session.expire_all()
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "backup.create"))
+    assert entry is not None
+    assert entry.actor_kind == "cli"
