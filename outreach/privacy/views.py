@@ -28,6 +28,7 @@ from outreach.privacy.forms import EraseForm
 from outreach.privacy.forms import FindForm
 from outreach.privacy.forms import PersonActionForm
 from outreach.privacy.forms import RequestForm
+from outreach.registration.forms import STATUS_LABELS
 
 bp = Blueprint("privacy", __name__, url_prefix="/staff/admin/privacy")
 
@@ -38,7 +39,7 @@ def _today() -> dt.date:
 
 def _render(find_form=None, request_form=None, person=None, erase_form=None, status=200):
     if request_form is None:
-        request_form = RequestForm()
+        request_form = RequestForm(formdata=None)
         request_form.received_on.data = _today()
     contact = person.contact.value if person else ""
     return (
@@ -51,6 +52,7 @@ def _render(find_form=None, request_form=None, person=None, erase_form=None, sta
             erase_form=erase_form or EraseForm(contact=contact),
             requests=services.list_requests(),
             kind_labels=KIND_LABELS,
+            status_labels=STATUS_LABELS,
             today=_today(),
             retention_months=current_app.config["RETENTION_MONTHS"],
             response_days=current_app.config["DSR_RESPONSE_DAYS"],

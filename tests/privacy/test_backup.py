@@ -21,9 +21,9 @@ from outreach.registration.models import Registration
 
 NOW = dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC)
 
-pytestmark = pytest.mark.skipif(
-    bool(os.environ.get("OUTREACH_TEST_POSTGRES_URL")),
-    reason="the SQLite online backup; pg_dump is exercised by hand (see README)",
+POSTGRES_URL = os.environ.get("OUTREACH_TEST_POSTGRES_URL")
+sqlite_only = pytest.mark.skipif(
+    bool(POSTGRES_URL), reason="the SQLite online backup (the PostgreSQL tier runs pg_dump below)"
 )
 
 
@@ -58,6 +58,7 @@ def _uploads(app) -> dict[str, bytes]:
     return files
 
 
+@sqlite_only
 def test_a_backup_under_load_restores_into_a_working_instance(
     app, app_config, runner, tmp_path, create_conference, organizer
 ):
@@ -155,6 +156,7 @@ def test_a_backup_under_load_restores_into_a_working_instance(
         db.engine.dispose()
 
 
+@sqlite_only
 def test_backup_refuses_a_folder_that_is_not_empty(runner, tmp_path):
     dest = tmp_path / "used"
     dest.mkdir()
@@ -164,6 +166,7 @@ def test_backup_refuses_a_folder_that_is_not_empty(runner, tmp_path):
     assert "not empty" in result.output
 
 
+@sqlite_only
 def test_a_damaged_backup_is_refused(app, runner, tmp_path):
     _uploads(app)
     dest = tmp_path / "b"
@@ -176,6 +179,7 @@ def test_a_damaged_backup_is_refused(app, runner, tmp_path):
         backup.read_manifest(dest)
 
 
+@sqlite_only
 def test_the_backup_is_audited(app, runner, tmp_path):
     from outreach.audit.models import AuditEntry
 
@@ -184,3 +188,59 @@ def test_the_backup_is_audited(app, runner, tmp_path):
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "backup.create"))
     assert entry is not None
     assert entry.actor_kind == "cli"
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL tier: set OUTREACH_TEST_POSTGRES_URL")
+def test_pg_dump_then_pg_restore_into_an_empty_database(
+    app, app_config, runner, tmp_path, create_conference, organizer
+):
+    """B6-81: ``pg_dump -Fc`` of the live database restores into an empty one."""
+    import secrets
+
+    conference = create_conference(capacity=20, delegates_per_cooperative=1)
+    for index in range(5):
+        services.register_cooperative(
+            conference, _person(index), submission_id=f"pg-{index}", now=NOW
+        )
+    db.session.commit()
+    files = _uploads(app)
+    dest = tmp_path / "pg-backup"
+    result = runner.invoke(args=["backup", str(dest)])
+    assert result.exit_code == 0, result.output
+    assert (dest / "database.dump").read_bytes()[:5] == b"PGDMP"
+
+    server = sa.engine.make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
+    name = f"outreach_restore_{secrets.token_hex(4)}"
+    admin_engine = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin_engine.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        fresh = create_app(
+            {
+                **app_config,
+                "SQLALCHEMY_DATABASE_URI": server.set(database=name).render_as_string(
+                    hide_password=False
+                ),
+                "UPLOAD_FOLDER": str(tmp_path / "fresh-uploads"),
+            }
+        )
+        with fresh.app_context():
+            restored = fresh.test_cli_runner().invoke(args=["restore", str(dest)])
+            assert restored.exit_code == 0, restored.output
+            assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 5
+            for name_, content in files.items():
+                assert (tmp_path / "fresh-uploads" / name_).read_bytes() == content
+            client = fresh.test_client()
+            assert client.get("/").status_code == 200
+            login = client.post(
+                "/login", data={"email": "organizer@example.vn", "password": "correct-horse-1"}
+            )
+            assert login.status_code == 302
+            again = fresh.test_cli_runner().invoke(args=["restore", str(dest)])
+            assert "--force" in again.output
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        with admin_engine.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin_engine.dispose()
