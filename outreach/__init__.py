@@ -122,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
     from outreach.mail.views import bp as mail_bp
     from outreach.plans.views import bp as plans_bp
     from outreach.registration.views import bp as registration_bp
+    from outreach.reports.views import bp as reports_bp
     from outreach.site.views import bp as site_bp
 
     app.register_blueprint(site_bp)
@@ -134,6 +135,7 @@ def register_blueprints(app: Flask) -> None:
         register_bench_floor(app)
     app.register_blueprint(documents_bp)
     app.register_blueprint(mail_bp)
+    app.register_blueprint(reports_bp)
     from outreach import privacy
     from outreach import security
 

@@ -93,6 +93,8 @@ DEFAULTS = {
     "DSR_ACK_WORKING_DAYS": 2,
     "PG_DUMP": "pg_dump",
     "PG_RESTORE": "pg_restore",
+    #: reports: which division (by code) follows up the needs stated under each theme
+    "NEEDS_ROUTING": {"st_projects": "QLKH", "branding": "QLCN", "innovation": "QLCNG"},
 }
 
 

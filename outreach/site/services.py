@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import importlib
 
 import sqlalchemy as sa
 
 from outreach.accounts.models import Organization
 from outreach.conferences import services as conference_services
+from outreach.conferences.models import Conference
+from outreach.conferences.models import ConferenceStatus
 from outreach.database import db
 from outreach.database import utcnow
 
@@ -35,3 +39,94 @@ def home_page_data(*, now: dt.datetime | None = None) -> dict:
 
 def has_demo_data() -> bool:
     return db.session.scalar(sa.select(sa.exists().where(Organization.is_demo))) or False
+
+
+# --- staff dashboard ----------------------------------------------------------------------------
+
+#: upcoming conferences shown on the staff home page
+DASHBOARD_CONFERENCES = 5
+DASHBOARD_LATE_ITEMS = 5
+
+
+@dataclasses.dataclass(frozen=True)
+class UpcomingConference:
+    conference: Conference
+    #: "ready/total" agenda sessions with a ready briefing, or None when unknown
+    readiness: str | None
+
+
+@dataclasses.dataclass
+class Dashboard:
+    upcoming: list[UpcomingConference]
+    #: overdue plan items (at most a few), or None when the plans feature is absent
+    late_items: list | None
+    late_count: int
+    #: the reports figure of registrations over the last seven days
+    arrivals: object
+
+
+def _briefing_readiness(conference: Conference, *, now: dt.datetime) -> str | None:
+    # The documents feature is optional here: without it the dashboard shows "—".
+    try:
+        documents = importlib.import_module("outreach.documents.services")
+    except ImportError:
+        return None
+    readiness_board = getattr(documents, "readiness_board", None)
+    if readiness_board is None:
+        return None
+    board = readiness_board(conference, now=now)
+    if not board.rows:
+        return None
+    return f"{board.ready_count}/{len(board.rows)}"
+
+
+def _late_plan_items(user, *, now: dt.datetime) -> tuple[list | None, int]:
+    # The plans feature is optional here too.
+    try:
+        plan_models = importlib.import_module("outreach.plans.models")
+        plan_services = importlib.import_module("outreach.plans.services")
+    except ImportError:
+        return None, 0
+    item = plan_models.PlanItem
+    today = plan_services.local_today(now)
+    query = sa.select(item).where(
+        item.due_on.is_not(None),
+        item.due_on < today,
+        item.status.not_in([s.value for s in plan_models.CLOSED_STATUSES]),
+    )
+    if not (user.is_admin or user.role == "organizer"):
+        if user.division_id is None:
+            return [], 0
+        query = query.where(item.division_id == user.division_id)
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    items = list(
+        db.session.scalars(query.order_by(item.due_on, item.id).limit(DASHBOARD_LATE_ITEMS))
+    )
+    return items, count
+
+
+def staff_dashboard(user, *, now: dt.datetime | None = None) -> Dashboard:
+    """What the staff home page shows: upcoming conferences (for those who manage them) with
+    seats taken and briefing readiness, overdue plan items, and the last seven days of
+    registrations."""
+    from outreach.reports import services as report_services
+
+    now = now or utcnow()
+    upcoming = []
+    is_organizer = user.is_admin or user.role == "organizer"
+    if is_organizer:
+        managed = {c.id for c in conference_services.list_managed_conferences(user)}
+        conferences = db.session.scalars(
+            sa.select(Conference)
+            .where(
+                Conference.ends_at >= now,
+                Conference.status.in_([ConferenceStatus.PUBLISHED, ConferenceStatus.CLOSED]),
+                Conference.id.in_(managed),
+            )
+            .order_by(Conference.starts_at)
+            .limit(DASHBOARD_CONFERENCES)
+        )
+        upcoming = [UpcomingConference(c, _briefing_readiness(c, now=now)) for c in conferences]
+    late_items, late_count = _late_plan_items(user, now=now)
+    arrivals = report_services.recent_arrivals(now=now) if is_organizer else None
+    return Dashboard(upcoming, late_items, late_count, arrivals)

@@ -10,11 +10,14 @@ from flask import render_template
 from flask import request
 from flask import session
 from flask import url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from outreach.accounts.guards import public
 from outreach.accounts.guards import staff_required
 from outreach.accounts.views import safe_next_url
+from outreach.reports import charts
 from outreach.site import services
 
 bp = Blueprint("site", __name__)
@@ -51,4 +54,21 @@ def set_language():
 @bp.route("/staff/")
 @staff_required()
 def staff_home():
-    return render_template("site/staff_home.html", user=current_user)
+    dashboard = services.staff_dashboard(current_user)
+    arrivals_chart = None
+    if dashboard.arrivals is not None:
+        # charts.py escapes every text it writes
+        arrivals_chart = Markup(
+            charts.figure_chart(
+                dashboard.arrivals,
+                chart_id="chart-recent",
+                empty_text=_("Chưa có số liệu"),
+                height=180,
+            )
+        )
+    return render_template(
+        "site/staff_home.html",
+        user=current_user,
+        dashboard=dashboard,
+        arrivals_chart=arrivals_chart,
+    )

@@ -1,0 +1,1 @@
+"""Reports: needs routed to divisions, attendance statistics, charts and exports."""
