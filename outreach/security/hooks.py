@@ -6,6 +6,7 @@ Features do not have to remember them: pages under ``/staff/``, ``/r/``, ``/door
 
 from __future__ import annotations
 
+import secrets
 import time
 
 from flask import Flask
@@ -23,6 +24,8 @@ NO_STORE_PREFIXES = ("/staff/", "/staff", "/r/", "/door/", "/api/", "/news/opt-o
 TOKEN_PREFIXES = ("/r/", "/door/", "/news/opt-out/")
 #: the session key holding the login time (seconds since the epoch)
 LOGIN_AT = "login_at"
+#: the session key holding a random id of this login, refused after logout
+SESSION_ID = "sid"
 
 PERMISSIONS_POLICY = (
     "camera=(self), microphone=(), geolocation=(), payment=(), usb=(), "
@@ -33,6 +36,14 @@ PERMISSIONS_POLICY = (
 def mark_login(now: float | None = None) -> None:
     """Call right after ``login_user``: the session ends this long after, renewed or not."""
     session[LOGIN_AT] = int(now if now is not None else time.time())
+    session[SESSION_ID] = secrets.token_urlsafe(24)
+
+
+def _lifetime_seconds() -> float:
+    limit = current_app.config.get("SESSION_ABSOLUTE_LIFETIME") or current_app.config.get(
+        "PERMANENT_SESSION_LIFETIME"
+    )
+    return limit.total_seconds() if hasattr(limit, "total_seconds") else float(limit)
 
 
 def session_expired(now: float | None = None) -> bool:
@@ -40,14 +51,31 @@ def session_expired(now: float | None = None) -> bool:
     if "_user_id" not in session:
         return False
     started = session.get(LOGIN_AT)
-    if not isinstance(started, int | float):
+    if not isinstance(started, int | float) or not isinstance(session.get(SESSION_ID), str):
         return True
-    limit = current_app.config.get("SESSION_ABSOLUTE_LIFETIME") or current_app.config.get(
-        "PERMANENT_SESSION_LIFETIME"
-    )
-    seconds = limit.total_seconds() if hasattr(limit, "total_seconds") else float(limit)
     current = now if now is not None else time.time()
-    return current - started > seconds
+    if current - started > _lifetime_seconds():
+        return True
+    from outreach.security.services import is_session_revoked
+
+    return is_session_revoked(session[SESSION_ID])
+
+
+def _revoke_on_logout(_app, user=None, **_extra) -> None:
+    """``logout_user`` was called: this cookie, even replayed, must not log anyone in again."""
+    sid = session.get(SESSION_ID)
+    started = session.get(LOGIN_AT)
+    if not isinstance(sid, str) or not isinstance(started, int | float):
+        return
+    import datetime as dt
+
+    from outreach.database import db
+    from outreach.database import utcnow
+    from outreach.security.services import revoke_session
+
+    expires = dt.datetime.fromtimestamp(started + _lifetime_seconds(), tz=dt.UTC)
+    revoke_session(sid, expires_at=expires, now=utcnow())
+    db.session.commit()
 
 
 def _end_expired_session():
@@ -56,6 +84,7 @@ def _end_expired_session():
     from flask_login import logout_user
 
     lang = session.get("lang")
+    session.pop(SESSION_ID, None)  # dead already: nothing to revoke
     logout_user()
     session.clear()
     if lang:
@@ -100,3 +129,6 @@ def init_app(app: Flask) -> None:
     app.before_request(_end_expired_session)
     app.after_request(_headers)
     app.register_error_handler(SecurityError, _untrusted_host)
+    from flask_login import user_logged_out
+
+    user_logged_out.connect(_revoke_on_logout, app)

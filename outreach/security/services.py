@@ -50,3 +50,34 @@ def users_by_id(ids) -> dict[int, User]:
     if not wanted:
         return {}
     return {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(wanted)))}
+
+
+def _sid_hash(sid: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(sid.encode()).hexdigest()
+
+
+def revoke_session(sid: str, *, expires_at: dt.datetime, now: dt.datetime) -> None:
+    """Refuse this session id from now on (logout); old rows are cleared on the way."""
+    from outreach.security.models import RevokedSession
+
+    db.session.execute(sa.delete(RevokedSession).where(RevokedSession.expires_at < now))
+    digest = _sid_hash(sid)
+    exists = db.session.scalar(
+        sa.select(RevokedSession.id).where(RevokedSession.sid_hash == digest)
+    )
+    if exists is None:
+        db.session.add(RevokedSession(sid_hash=digest, expires_at=expires_at))
+    db.session.flush()
+
+
+def is_session_revoked(sid: str) -> bool:
+    from outreach.security.models import RevokedSession
+
+    return (
+        db.session.scalar(
+            sa.select(RevokedSession.id).where(RevokedSession.sid_hash == _sid_hash(sid))
+        )
+        is not None
+    )
