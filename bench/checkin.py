@@ -180,8 +180,6 @@ def start_gunicorn(database: Path, instance: Path, port: int) -> subprocess.Pope
         "OUTREACH_SECRET_KEY": "bench-secret-key-not-for-production",
         "OUTREACH_BENCH_FLOOR": "true",
         "OUTREACH_RATELIMIT_ENABLED": "false",
-        # every scan in the run is a fresh ticket: no unknown codes, but be explicit
-        "OUTREACH_CHECKIN_UNKNOWN_PER_MINUTE": "0",
         "OUTREACH_CHECKIN_OPENS_BEFORE_MINUTES": "600",
     }
     command = [

@@ -157,7 +157,6 @@ def clean_station(value: str | None) -> str:
 _D = Delegate.__table__.c
 _R = Registration.__table__.c
 _CO = Cooperative.__table__.c
-_C = CheckIn.__table__.c
 _L = DoorLink.__table__.c
 _CF = Conference.__table__.c
 
@@ -188,7 +187,6 @@ def _statements() -> dict:
     their cache keys and compiled forms instead of rebuilding them on every request."""
     bp = sa.bindparam
     return {
-        "nonce": sa.select(_C.conference_id).where(_C.nonce == bp("nonce")),
         "by_code": _ticket_query().where(_D.ticket_code == bp("code")),
         "by_id": _ticket_query().where(_D.id == bp("delegate_id")),
         "by_id_in": _ticket_query().where(
@@ -201,14 +199,32 @@ def _statements() -> dict:
         "conference": sa.select(_CF.id, _CF.status, _CF.starts_at, _CF.ends_at, _CF.timezone).where(
             _CF.id == bp("conference_id")
         ),
-        "door_link": sa.select(
-            _L.id, _L.conference_id, _L.station, _L.expires_at, _L.revoked_at
-        ).where(_L.token_hash == bp("token_hash")),
+        "door_access": sa.select(
+            _L.id,
+            _L.conference_id,
+            _L.station,
+            _L.expires_at,
+            _L.revoked_at,
+            _CF.id,
+            _CF.status,
+            _CF.starts_at,
+            _CF.ends_at,
+            _CF.timezone,
+        )
+        .select_from(DoorLink.__table__)
+        .join(Conference.__table__, _CF.id == _L.conference_id)
+        .where(_L.token_hash == bp("token_hash")),
     }
 
 
+def _run(name: str, params: dict):
+    """Execute a prebuilt statement on the session's connection (its transaction), skipping
+    the Session's ORM execution layer, which these table-level statements do not need."""
+    return db.session.connection().execute(_statements()[name], params)
+
+
 def _ticket(name: str, **params) -> _Ticket | None:
-    row = db.session.execute(_statements()[name], params).first()
+    row = _run(name, params).first()
     if row is None:
         return None
     return _Ticket(
@@ -275,7 +291,8 @@ def _source_filter(door: Door):
 
 
 def is_throttled(conference_id: int, door: Door, *, now: dt.datetime, limit: int) -> bool:
-    """True when this door sent ``limit`` or more unknown codes in the last minute."""
+    """True when this door sent ``limit`` or more unknown codes in the last minute (the
+    throttled answers that follow are logged as ``throttled``, so they do not prolong it)."""
     if limit <= 0:
         return False
     recent = (
@@ -316,40 +333,35 @@ def scan(
         raise InvalidScan("nonce: 8 to 64 characters of A-Z a-z 0-9 _ -")
     if (request.code is None) == (request.delegate_id is None):
         raise InvalidScan("send either code or delegate_id")
-    # a column look-up (cheap) first; the whole row only for the rare replay
-    seen = db.session.execute(_statements()["nonce"], {"nonce": request.nonce}).first()
-    if seen is not None:
-        if seen[0] != conference.id:
-            raise NotFound()
-        return _answer_from_row(find_by_nonce(request.nonce), replay=True)
-
+    # No look-up of the nonce first: the log's unique index is the check. A retry does the same
+    # work, loses the insert below, rolls back and returns the first answer (retries are rare;
+    # every scan saves a query).
     method = Method.QR if request.code is not None else Method.SEARCH
-    ticket = None
-    if method == Method.QR and is_throttled(conference.id, door, now=now, limit=unknown_per_minute):
-        result = Result.THROTTLED
+    if method == Method.QR:
+        code = normalise_scanned_code(request.code)
+        ticket = _ticket("by_code", code=code) if code else None
     else:
-        if method == Method.QR:
-            code = normalise_scanned_code(request.code)
-            ticket = _ticket("by_code", code=code) if code else None
-        else:
-            # a search only offers this conference's delegates; any other id is not a ticket
-            ticket = _ticket(
-                "by_id_in", delegate_id=request.delegate_id, conference_id=conference.id
-            )
-        clock = rules.DeskClock(
-            conference_id=conference.id,
-            conference_status=conference.status,
-            now=now,
-            opens_at=rules.opens_at(conference.starts_at, opens_before_minutes),
-            override=request.override and door.can_override,
-        )
-        result = Result(rules.decide(ticket.state if ticket else None, clock))
+        # a search only offers this conference's delegates; any other id is not a ticket
+        ticket = _ticket("by_id_in", delegate_id=request.delegate_id, conference_id=conference.id)
+    clock = rules.DeskClock(
+        conference_id=conference.id,
+        conference_status=conference.status,
+        now=now,
+        opens_at=rules.opens_at(conference.starts_at, opens_before_minutes),
+        override=request.override and door.can_override,
+    )
+    result = Result(rules.decide(ticket.state if ticket else None, clock))
+    # Only a code that matches nothing is counted against the door's limit, so valid tickets
+    # never pay for the throttle and a door whose scanner misreads still admits people; the
+    # codes are 128-bit random, so guessing gains nothing either way.
+    if result == Result.UNKNOWN and is_throttled(
+        conference.id, door, now=now, limit=unknown_per_minute
+    ):
+        result = Result.THROTTLED
 
     prior_at = prior_station = None
     if result == Result.OK:
-        admitted = db.session.execute(
-            _statements()["admit"], {"delegate_id": ticket.delegate_id, "now": now}
-        )
+        admitted = _run("admit", {"delegate_id": ticket.delegate_id, "now": now})
         if admitted.rowcount != 1:
             result = Result.ALREADY_CHECKED_IN
     if result == Result.ALREADY_CHECKED_IN:
@@ -372,13 +384,15 @@ def scan(
         "overridden": result == Result.OK and request.override and door.can_override,
     }
     try:
-        db.session.execute(_statements()["log"], values)
+        _run("log", values)
     except IntegrityError:
         # The same nonce was answered meanwhile: undo our update too, and give its answer.
         db.session.rollback()
         first = find_by_nonce(request.nonce)
-        if first is None or first.conference_id != conference.id:
+        if first is None:
             raise
+        if first.conference_id != conference.id:
+            raise NotFound() from None
         return _answer_from_row(first, replay=True)
     return Answer(
         result=result,
@@ -656,12 +670,14 @@ class DoorLinkInfo:
         return self.revoked_at is None and now < self.expires_at
 
 
-def door_link_info(token: str | None) -> DoorLinkInfo | None:
-    """:func:`find_door_link` for every API request: the columns only, no ORM object."""
+def door_access(token: str | None) -> tuple[DoorLinkInfo, ConferenceInfo] | None:
+    """The door link with this token and its conference, in one query (every API request)."""
     if not token or len(token) > 200:
         return None
-    row = db.session.execute(_statements()["door_link"], {"token_hash": hash_token(token)}).first()
-    return DoorLinkInfo(*row) if row else None
+    row = _run("door_access", {"token_hash": hash_token(token)}).first()
+    if row is None:
+        return None
+    return DoorLinkInfo(*row[:5]), ConferenceInfo(*row[5:])
 
 
 def list_door_links(conference: Conference) -> list[DoorLink]:

@@ -98,13 +98,11 @@ def desk_access(view: Callable) -> Callable:
             scheme, _sep, token = authorization.partition(" ")
             if scheme.lower() != "bearer":
                 return _json_error(401, "door_link_invalid")
-            link = services.door_link_info(token.strip())
-            if link is None or not link.is_valid(now):
+            found = services.door_access(token.strip())
+            if found is None or not found[0].is_valid(now):
                 return _json_error(401, "door_link_invalid")
+            link, conference = found
             if link.conference_id != conference_id:
-                return _json_error(404, "not_found")
-            conference = services.conference_info(conference_id)
-            if conference is None:
                 return _json_error(404, "not_found")
             door = services.Door(station=link.station, door_link_id=link.id)
             g.desk = DeskAccess(conference, door, link)
