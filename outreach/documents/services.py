@@ -6,12 +6,17 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import errno
+from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from outreach.accounts.models import Division
 from outreach.accounts.models import Role
@@ -480,9 +485,11 @@ def levels_for(level: str) -> tuple[str, ...]:
 
 
 def _conference_query(conference: Conference):
+    # The session comes with the row and the versions in one more query: lists show both.
     return (
         sa.select(Document)
         .outerjoin(AgendaSession, Document.session_id == AgendaSession.id)
+        .options(contains_eager(Document.session), selectinload(Document.versions))
         .where(Document.conference_id == conference.id, Document.deleted_at.is_(None))
         .order_by(
             Document.session_id.is_not(None),
@@ -512,8 +519,21 @@ def session_documents(session: AgendaSession) -> list[Document]:
     return list(
         db.session.scalars(
             sa.select(Document)
+            .options(selectinload(Document.versions))
             .where(Document.session_id == session.id, Document.deleted_at.is_(None))
             .order_by(Document.position, Document.id)
+        )
+    )
+
+
+def agenda_sessions(conference: Conference) -> list[AgendaSession]:
+    """The conference's agenda sessions in agenda order, with their divisions."""
+    return list(
+        db.session.scalars(
+            sa.select(AgendaSession)
+            .options(joinedload(AgendaSession.division))
+            .where(AgendaSession.conference_id == conference.id)
+            .order_by(AgendaSession.starts_at, AgendaSession.position, AgendaSession.id)
         )
     )
 
@@ -552,10 +572,32 @@ def find_guide_document(guide: ProcedureGuide, document_id: int) -> Document | N
 
 
 def briefing_deadline(conference: Conference) -> dt.datetime:
-    setting = db.session.get(BriefingSetting, conference.id)
-    if setting is not None and setting.deadline_at is not None:
-        return setting.deadline_at
-    return conference.starts_at - dt.timedelta(days=DEFAULT_DEADLINE_DAYS)
+    return briefing_deadlines([conference])[conference.id]
+
+
+def briefing_deadlines(conferences: Iterable[Conference]) -> dict[int, dt.datetime]:
+    """The briefing deadline of each conference (by id), in one query whatever their number."""
+    conferences = list(conferences)
+    if not conferences:
+        return {}
+    settings = {
+        setting.conference_id: setting
+        for setting in db.session.scalars(
+            sa.select(BriefingSetting).where(
+                BriefingSetting.conference_id.in_({c.id for c in conferences})
+            )
+        )
+    }
+    deadlines = {}
+    for conference in conferences:
+        setting = settings.get(conference.id)
+        if setting is not None and setting.deadline_at is not None:
+            deadlines[conference.id] = setting.deadline_at
+        else:
+            deadlines[conference.id] = conference.starts_at - dt.timedelta(
+                days=DEFAULT_DEADLINE_DAYS
+            )
+    return deadlines
 
 
 def set_briefing_deadline(
@@ -633,10 +675,39 @@ def _row(session: AgendaSession, counts, *, deadline: dt.datetime, now: dt.datet
 
 def readiness_board(conference: Conference, *, now: dt.datetime) -> Board:
     """Each session with its division, whether its briefing is ready, and what is late."""
-    deadline = briefing_deadline(conference)
-    counts = _counts([s.id for s in conference.sessions])
-    rows = [_row(s, counts, deadline=deadline, now=now) for s in conference.sessions]
-    return Board(conference=conference, deadline_at=deadline, rows=rows)
+    return readiness_boards([conference], now=now)[conference.id]
+
+
+def _load_sessions(conferences: list[Conference]) -> None:
+    """Fill ``Conference.sessions`` of those conferences not loaded yet, in one query."""
+    unloaded = [c for c in conferences if "sessions" in sa.inspect(c).unloaded]
+    if not unloaded:
+        return
+    by_conference: dict[int, list[AgendaSession]] = {c.id: [] for c in unloaded}
+    for session in db.session.scalars(
+        sa.select(AgendaSession)
+        .where(AgendaSession.conference_id.in_(by_conference))
+        .order_by(AgendaSession.starts_at, AgendaSession.position, AgendaSession.id)
+    ):
+        by_conference[session.conference_id].append(session)
+    for conference in unloaded:
+        set_committed_value(conference, "sessions", by_conference[conference.id])
+
+
+def readiness_boards(conferences: Iterable[Conference], *, now: dt.datetime) -> dict[int, Board]:
+    """``readiness_board`` of each conference (by id), in three queries whatever their number."""
+    conferences = list(conferences)
+    _load_sessions(conferences)
+    deadlines = briefing_deadlines(conferences)
+    counts = _counts([s.id for c in conferences for s in c.sessions])
+    return {
+        c.id: Board(
+            conference=c,
+            deadline_at=deadlines[c.id],
+            rows=[_row(s, counts, deadline=deadlines[c.id], now=now) for s in c.sessions],
+        )
+        for c in conferences
+    }
 
 
 @dataclasses.dataclass(frozen=True)
@@ -663,9 +734,10 @@ def my_briefings(user: User, *, now: dt.datetime) -> list[MyBriefing]:
         )
     )
     counts = _counts([s.id for s in sessions])
+    deadlines = briefing_deadlines({s.conference for s in sessions})
     items = []
     for session in sessions:
-        deadline = briefing_deadline(session.conference)
+        deadline = deadlines[session.conference_id]
         items.append(MyBriefing(_row(session, counts, deadline=deadline, now=now), deadline))
     return sorted(
         items, key=lambda i: (not i.row.is_late, i.row.is_ready, i.deadline_at, i.row.session.id)

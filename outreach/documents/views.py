@@ -380,6 +380,7 @@ def conference_documents(conference_id: int):
             "documents/conference.html",
             conference=conference,
             documents=services.all_documents(conference),
+            sessions=services.agenda_sessions(conference),
             form=form,
         ),
         status,
@@ -550,11 +551,12 @@ def staff_pack(conference_id: int, fmt: str):
 @staff_required(Role.ORGANIZER)
 def briefings():
     now = utcnow()
-    boards = [
-        services.readiness_board(conference, now=now)
+    conferences = [
+        conference
         for conference in conference_services.list_managed_conferences(current_user)
         if conference.ends_at >= now
     ]
+    boards = list(services.readiness_boards(conferences, now=now).values())
     return render_template("documents/briefings.html", boards=boards)
 
 

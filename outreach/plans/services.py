@@ -406,22 +406,22 @@ def find_briefing_readiness(
     """Hook into the documents feature: "ready/total" briefed agenda sessions per conference.
 
     Imported lazily so plans work without that feature. Uses
-    ``outreach.documents.services.readiness_board(conference, now=)`` (its ``rows`` and
-    ``ready_count``) when present; returns an empty dict otherwise, and the board shows "—".
+    ``outreach.documents.services.readiness_boards(conferences, now=)`` (a board per
+    conference id, with its ``rows`` and ``ready_count``; a fixed number of queries) when
+    present; returns an empty dict otherwise, and the board shows "—".
     """
     try:
         documents = importlib.import_module("outreach.documents.services")
     except ImportError:
         return {}
-    readiness_board = getattr(documents, "readiness_board", None)
-    if readiness_board is None:
+    readiness_boards = getattr(documents, "readiness_boards", None)
+    if readiness_boards is None:
         return {}
-    result = {}
-    for conference in conferences:
-        board = readiness_board(conference, now=now)
-        if board.rows:
-            result[conference.id] = f"{board.ready_count}/{len(board.rows)}"
-    return result
+    return {
+        conference_id: f"{board.ready_count}/{len(board.rows)}"
+        for conference_id, board in readiness_boards(conferences, now=now).items()
+        if board.rows
+    }
 
 
 def _is_held(conference: Conference, now: dt.datetime) -> bool:

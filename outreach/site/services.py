@@ -65,19 +65,21 @@ class Dashboard:
     arrivals: object
 
 
-def _briefing_readiness(conference: Conference, *, now: dt.datetime) -> str | None:
+def _briefing_readiness(conferences: list[Conference], *, now: dt.datetime) -> dict[int, str]:
+    """The "ready/total" briefed agenda sessions per conference id (absent: unknown)."""
     # The documents feature is optional here: without it the dashboard shows "—".
     try:
         documents = importlib.import_module("outreach.documents.services")
     except ImportError:
-        return None
-    readiness_board = getattr(documents, "readiness_board", None)
-    if readiness_board is None:
-        return None
-    board = readiness_board(conference, now=now)
-    if not board.rows:
-        return None
-    return f"{board.ready_count}/{len(board.rows)}"
+        return {}
+    readiness_boards = getattr(documents, "readiness_boards", None)
+    if readiness_boards is None:
+        return {}
+    return {
+        conference_id: f"{board.ready_count}/{len(board.rows)}"
+        for conference_id, board in readiness_boards(conferences, now=now).items()
+        if board.rows
+    }
 
 
 def _late_plan_items(user, *, now: dt.datetime) -> tuple[list | None, int]:
@@ -116,17 +118,20 @@ def staff_dashboard(user, *, now: dt.datetime | None = None) -> Dashboard:
     is_organizer = user.is_admin or user.role == "organizer"
     if is_organizer:
         managed = {c.id for c in conference_services.list_managed_conferences(user)}
-        conferences = db.session.scalars(
-            sa.select(Conference)
-            .where(
-                Conference.ends_at >= now,
-                Conference.status.in_([ConferenceStatus.PUBLISHED, ConferenceStatus.CLOSED]),
-                Conference.id.in_(managed),
+        conferences = list(
+            db.session.scalars(
+                sa.select(Conference)
+                .where(
+                    Conference.ends_at >= now,
+                    Conference.status.in_([ConferenceStatus.PUBLISHED, ConferenceStatus.CLOSED]),
+                    Conference.id.in_(managed),
+                )
+                .order_by(Conference.starts_at)
+                .limit(DASHBOARD_CONFERENCES)
             )
-            .order_by(Conference.starts_at)
-            .limit(DASHBOARD_CONFERENCES)
         )
-        upcoming = [UpcomingConference(c, _briefing_readiness(c, now=now)) for c in conferences]
+        readiness = _briefing_readiness(conferences, now=now)
+        upcoming = [UpcomingConference(c, readiness.get(c.id)) for c in conferences]
     late_items, late_count = _late_plan_items(user, now=now)
     arrivals = report_services.recent_arrivals(now=now) if is_organizer else None
     return Dashboard(upcoming, late_items, late_count, arrivals)
