@@ -678,28 +678,45 @@ def readiness_board(conference: Conference, *, now: dt.datetime) -> Board:
     return readiness_boards([conference], now=now)[conference.id]
 
 
-def _load_sessions(conferences: list[Conference]) -> None:
-    """Fill ``Conference.sessions`` of those conferences not loaded yet, in one query."""
-    unloaded = [c for c in conferences if "sessions" in sa.inspect(c).unloaded]
-    if not unloaded:
-        return
-    by_conference: dict[int, list[AgendaSession]] = {c.id: [] for c in unloaded}
-    for session in db.session.scalars(
-        sa.select(AgendaSession)
-        .where(AgendaSession.conference_id.in_(by_conference))
+def _sessions_with_counts(
+    conferences: list[Conference],
+) -> tuple[dict[int, list[AgendaSession]], dict[tuple[int, str], int]]:
+    """The agenda sessions of these conferences (by conference id, in agenda order) and the
+    count of documents per (session id, state), together in one query."""
+    if not conferences:
+        return {}, {}
+    ready = sa.func.sum(sa.case((Document.state == DocumentState.READY.value, 1), else_=0))
+    draft = sa.func.sum(sa.case((Document.state == DocumentState.DRAFT.value, 1), else_=0))
+    rows = db.session.execute(
+        sa.select(AgendaSession, ready, draft)
+        .outerjoin(
+            Document,
+            sa.and_(Document.session_id == AgendaSession.id, Document.deleted_at.is_(None)),
+        )
+        .where(AgendaSession.conference_id.in_({c.id for c in conferences}))
+        .group_by(AgendaSession.id)
         .order_by(AgendaSession.starts_at, AgendaSession.position, AgendaSession.id)
-    ):
-        by_conference[session.conference_id].append(session)
-    for conference in unloaded:
-        set_committed_value(conference, "sessions", by_conference[conference.id])
+    )
+    sessions: dict[int, list[AgendaSession]] = {c.id: [] for c in conferences}
+    counts = {}
+    for session, ready_count, draft_count in rows:
+        sessions[session.conference_id].append(session)
+        if ready_count:
+            counts[(session.id, DocumentState.READY.value)] = ready_count
+        if draft_count:
+            counts[(session.id, DocumentState.DRAFT.value)] = draft_count
+    return sessions, counts
 
 
 def readiness_boards(conferences: Iterable[Conference], *, now: dt.datetime) -> dict[int, Board]:
-    """``readiness_board`` of each conference (by id), in three queries whatever their number."""
+    """``readiness_board`` of each conference (by id), in two queries whatever their number."""
     conferences = list(conferences)
-    _load_sessions(conferences)
+    sessions, counts = _sessions_with_counts(conferences)
+    for conference in conferences:
+        # Fill the collection when not loaded yet; a loaded one (maybe just changed) stays.
+        if "sessions" in sa.inspect(conference).unloaded:
+            set_committed_value(conference, "sessions", sessions[conference.id])
     deadlines = briefing_deadlines(conferences)
-    counts = _counts([s.id for c in conferences for s in c.sessions])
     return {
         c.id: Board(
             conference=c,

@@ -11,6 +11,9 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from outreach.accounts.models import Division
 from outreach.accounts.models import Organization
@@ -172,6 +175,29 @@ def find_plan_by_number(number: str) -> Plan | None:
 def visible_items(user: User, plan: Plan) -> list[PlanItem]:
     """The items of ``plan`` that ``user`` may see, in document order."""
     return [item for item in plan.items if can_view_item(user, item)]
+
+
+def load_items(plans: Sequence[Plan]) -> None:
+    """Load the items of these plans with what a board shows of them (division, conferences,
+    progress notes) in a fixed number of queries, whatever the number of plans and items.
+    Plans whose items are already loaded are left as they are."""
+    unloaded = [plan for plan in plans if "items" in sa.inspect(plan).unloaded]
+    if not unloaded:
+        return
+    by_plan: dict[int, list[PlanItem]] = {plan.id: [] for plan in unloaded}
+    for item in db.session.scalars(
+        sa.select(PlanItem)
+        .options(
+            joinedload(PlanItem.division),
+            selectinload(PlanItem.conferences),
+            selectinload(PlanItem.notes),
+        )
+        .where(PlanItem.plan_id.in_(by_plan))
+        .order_by(PlanItem.position, PlanItem.id)
+    ):
+        by_plan[item.plan_id].append(item)
+    for plan in unloaded:
+        set_committed_value(plan, "items", by_plan[plan.id])
 
 
 def list_divisions() -> list[Division]:
@@ -454,11 +480,36 @@ def build_board(
     """Items ``user`` may see, grouped by division; in each group overdue items first, then
     those due within 14 days, then by status. ``attention`` lists the overdue and due-soon
     items across divisions with their latest note (the "why")."""
+    return build_boards([plan], user, now=now, timezone=timezone)[plan.id]
+
+
+def build_boards(
+    plans: Sequence[Plan], user: User, *, now: dt.datetime, timezone: str = DEFAULT_TIMEZONE
+) -> dict[int, Board]:
+    """``build_board`` of each plan (by id), in a fixed number of queries whatever the number
+    of plans, items and conferences."""
     today = local_today(now, timezone)
-    items = visible_items(user, plan)
-    conferences = {c.id: c for item in items for c in item.conferences}
+    load_items(plans)
+    items = {plan.id: visible_items(user, plan) for plan in plans}
+    conferences = {c.id: c for group in items.values() for item in group for c in item.conferences}
     registrations = count_confirmed_registrations(sorted(conferences))
     briefings = find_briefing_readiness(list(conferences.values()), now=now)
+    return {
+        plan.id: _board(plan, user, items[plan.id], registrations, briefings, today=today, now=now)
+        for plan in plans
+    }
+
+
+def _board(
+    plan: Plan,
+    user: User,
+    items: list[PlanItem],
+    registrations: dict[int, int],
+    briefings: dict[int, str],
+    *,
+    today: dt.date,
+    now: dt.datetime,
+) -> Board:
     rows = []
     for item in items:
         overdue = is_overdue(item, today)
@@ -652,32 +703,52 @@ def find_conference_budget(conference: Conference) -> ConferenceBudget | None:
 
 def budget_counts(conference: Conference) -> BudgetCounts:
     """Registered and checked-in delegates and printed packs, counted in the database."""
-    live = (
-        sa.select(sa.func.count(Delegate.id))
+    return budgets_counts([conference])[conference.id]
+
+
+def _pairs(query) -> dict:
+    """A two-column query as a dict of first column to second."""
+    return {key: value for key, value in db.session.execute(query).all()}  # noqa: C416 (Rows)
+
+
+def budgets_counts(conferences: Sequence[Conference]) -> dict[int, BudgetCounts]:
+    """``budget_counts`` of each conference (by id), in two queries whatever their number."""
+    ids = {conference.id for conference in conferences}
+    if not ids:
+        return {}
+    live = sa.and_(
+        Delegate.revoked_at.is_(None), Registration.status == RegistrationStatus.CONFIRMED
+    )
+    registered: dict[int, int] = {}
+    checked_in: dict[int, int] = {}
+    for conference_id, live_count, arrived in db.session.execute(
+        sa.select(
+            Delegate.conference_id,
+            sa.func.sum(sa.case((live, 1), else_=0)),
+            sa.func.sum(sa.case((Delegate.checked_in_at.is_not(None), 1), else_=0)),
+        )
         .join(Registration, Registration.id == Delegate.registration_id)
-        .where(
-            Delegate.conference_id == conference.id,
-            Delegate.revoked_at.is_(None),
-            Registration.status == RegistrationStatus.CONFIRMED,
+        .where(Delegate.conference_id.in_(ids))
+        .group_by(Delegate.conference_id)
+    ):
+        registered[conference_id] = int(live_count or 0)
+        checked_in[conference_id] = int(arrived or 0)
+    stored = _pairs(
+        sa.select(ConferenceBudget.conference_id, ConferenceBudget.printed_pack_count).where(
+            ConferenceBudget.conference_id.in_(ids)
         )
     )
-    registered = db.session.scalar(live) or 0
-    checked_in = (
-        db.session.scalar(
-            sa.select(sa.func.count(Delegate.id)).where(
-                Delegate.conference_id == conference.id, Delegate.checked_in_at.is_not(None)
-            )
+    result = {}
+    for conference_id in ids:
+        count = registered.get(conference_id, 0)
+        packs = stored.get(conference_id)
+        result[conference_id] = BudgetCounts(
+            registered=count,
+            checked_in=checked_in.get(conference_id, 0),
+            packs=count if packs is None else packs,
+            packs_is_default=packs is None,
         )
-        or 0
-    )
-    budget = find_conference_budget(conference)
-    stored = budget.printed_pack_count if budget is not None else None
-    return BudgetCounts(
-        registered=registered,
-        checked_in=checked_in,
-        packs=registered if stored is None else stored,
-        packs_is_default=stored is None,
-    )
+    return result
 
 
 def line_quantities(line: BudgetLine, counts: BudgetCounts) -> tuple[int, int]:
@@ -713,9 +784,29 @@ def list_budget_lines(conference: Conference) -> list[BudgetLine]:
 def compute_budget(conference: Conference) -> BudgetSummary:
     """The estimate (from registrations) and the actual (from check-ins and entered amounts),
     in whole đồng: integers only."""
-    counts = budget_counts(conference)
+    return compute_budgets([conference])[0]
+
+
+def compute_budgets(conferences: Sequence[Conference]) -> list[BudgetSummary]:
+    """``compute_budget`` of each conference, in order, in a fixed number of queries whatever
+    the number of conferences and lines."""
+    counts = budgets_counts(conferences)
+    lines: dict[int, list[BudgetLine]] = {conference.id: [] for conference in conferences}
+    if lines:
+        for line in db.session.scalars(
+            sa.select(BudgetLine)
+            .where(BudgetLine.conference_id.in_(lines))
+            .order_by(BudgetLine.position, BudgetLine.id)
+        ):
+            lines[line.conference_id].append(line)
+    return [_summary(c, counts[c.id], lines[c.id]) for c in conferences]
+
+
+def _summary(
+    conference: Conference, counts: BudgetCounts, lines: list[BudgetLine]
+) -> BudgetSummary:
     rows = []
-    for line in list_budget_lines(conference):
+    for line in lines:
         estimate_quantity, actual_quantity = line_quantities(line, counts)
         entered = line.actual_vnd is not None
         rows.append(

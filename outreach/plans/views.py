@@ -100,10 +100,7 @@ def index():
         abort(404)
     now = utcnow()
     plans = services.list_plans()
-    boards = {
-        plan.id: services.build_board(plan, current_user, now=now, timezone=_timezone())
-        for plan in plans
-    }
+    boards = services.build_boards(plans, current_user, now=now, timezone=_timezone())
     return render_template(
         "plans/index.html",
         plans=plans,
@@ -385,7 +382,7 @@ def budgets():
     )
     return render_template(
         "plans/budgets.html",
-        summaries=[services.compute_budget(c) for c in conferences],
+        summaries=services.compute_budgets(conferences),
     )
 
 
