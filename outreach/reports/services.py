@@ -457,24 +457,42 @@ def _place_name(ward_code: int, province_code: int) -> tuple[str, str]:
     )
 
 
-def _places(ids: Sequence[int]) -> tuple[Figure, Figure]:
-    rows = db.session.execute(
-        sa.select(
-            Cooperative.province_code,
-            Cooperative.ward_code,
-            sa.func.count(sa.distinct(Registration.id)),
-            sa.func.count(Delegate.id),
-            sa.func.count(Delegate.checked_in_at),
+def _cooperative_groups(ids: Sequence[int]) -> list[tuple]:
+    """Confirmed registrations, their live delegates and check-ins per (province, ward, kind,
+    sector): one query for the place, kind and sector figures. Each registration falls in
+    exactly one group, so the counts add up across groups."""
+    sector = sa.func.trim(Cooperative.sector)
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            sa.select(
+                Cooperative.province_code,
+                Cooperative.ward_code,
+                Cooperative.kind,
+                sector,
+                sa.func.count(sa.distinct(Registration.id)),
+                sa.func.count(Delegate.id),
+                sa.func.count(Delegate.checked_in_at),
+            )
+            .select_from(Registration)
+            .join(Cooperative, Cooperative.id == Registration.cooperative_id)
+            .outerjoin(Delegate, _live_delegates_join())
+            .where(
+                Registration.conference_id.in_(ids),
+                Registration.status == RegistrationStatus.CONFIRMED,
+            )
+            .group_by(Cooperative.province_code, Cooperative.ward_code, Cooperative.kind, sector)
         )
-        .select_from(Registration)
-        .join(Cooperative, Cooperative.id == Registration.cooperative_id)
-        .outerjoin(Delegate, _live_delegates_join())
-        .where(
-            Registration.conference_id.in_(ids),
-            Registration.status == RegistrationStatus.CONFIRMED,
-        )
-        .group_by(Cooperative.province_code, Cooperative.ward_code)
-    ).all()
+    ]
+
+
+def _places(groups: Sequence[tuple]) -> tuple[Figure, Figure]:
+    by_place: dict[tuple[int, int], list[int]] = {}
+    for province_code, ward_code, _kind, _sector, *values in groups:
+        total = by_place.setdefault((province_code, ward_code), [0, 0, 0])
+        for i, value in enumerate(values):
+            total[i] += value
+    rows = [(province, ward, *values) for (province, ward), values in by_place.items()]
     communes = []
     provinces: dict[str, list[int]] = {}
     for province_code, ward_code, cooperatives, delegates, checked_in in rows:
@@ -502,25 +520,11 @@ def _places(ids: Sequence[int]) -> tuple[Figure, Figure]:
     )
 
 
-def _kinds(ids: Sequence[int]) -> Figure:
-    rows = {
-        kind: (cooperatives, delegates)
-        for kind, cooperatives, delegates in db.session.execute(
-            sa.select(
-                Cooperative.kind,
-                sa.func.count(sa.distinct(Registration.id)),
-                sa.func.count(Delegate.id),
-            )
-            .select_from(Registration)
-            .join(Cooperative, Cooperative.id == Registration.cooperative_id)
-            .outerjoin(Delegate, _live_delegates_join())
-            .where(
-                Registration.conference_id.in_(ids),
-                Registration.status == RegistrationStatus.CONFIRMED,
-            )
-            .group_by(Cooperative.kind)
-        )
-    }
+def _kinds(groups: Sequence[tuple]) -> Figure:
+    rows: dict[str, tuple[int, int]] = {}
+    for _province, _ward, kind, _sector, cooperatives, delegates, _checked_in in groups:
+        before = rows.get(kind, (0, 0))
+        rows[kind] = (before[0] + cooperatives, before[1] + delegates)
     return Figure(
         "kinds",
         _("Theo loại hình"),
@@ -533,18 +537,11 @@ def _kinds(ids: Sequence[int]) -> Figure:
     )
 
 
-def _sectors(ids: Sequence[int]) -> Figure:
-    sector = sa.func.trim(Cooperative.sector)
-    rows = db.session.execute(
-        sa.select(sector, sa.func.count(sa.distinct(Registration.id)))
-        .select_from(Registration)
-        .join(Cooperative, Cooperative.id == Registration.cooperative_id)
-        .where(
-            Registration.conference_id.in_(ids),
-            Registration.status == RegistrationStatus.CONFIRMED,
-        )
-        .group_by(sector)
-    ).all()
+def _sectors(groups: Sequence[tuple]) -> Figure:
+    by_sector: dict[str | None, int] = {}
+    for _province, _ward, _kind, sector, cooperatives, _delegates, _checked_in in groups:
+        by_sector[sector] = by_sector.get(sector, 0) + cooperatives
+    rows = list(by_sector.items())
     items = sorted(
         ((name or _("Không nêu"), count) for name, count in rows),
         key=lambda item: (-item[1], place_sort_key(item[0])),
@@ -587,16 +584,25 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def _needs(ids: Sequence[int]) -> tuple[Figure, Figure]:
+_FOLLOW_UPS_SQL = (
+    "SELECT 'f', f.theme, f.status, count(*) FROM need_follow_ups f"
+    " JOIN registrations r ON r.id = f.registration_id"
+    " WHERE r.conference_id IN :ids AND r.status != 'cancelled' GROUP BY f.theme, f.status"
+)
+
+
+def _needs(ids: Sequence[int]) -> tuple[Figure, Figure, dict[tuple[str, str], int]]:
+    """The needs by theme and by kind of support, and the follow-up rows per (theme, status)
+    (a need without a row is new), in one statement."""
     if _dialect() == "postgresql":
         themes_sql = (
-            "SELECT t.key, count(*) FROM registrations r"
+            "SELECT 't', t.key, NULL, count(*) FROM registrations r"
             " CROSS JOIN LATERAL json_each(r.needs) t"
             " WHERE r.conference_id IN :ids AND r.status != 'cancelled'"
             " AND json_typeof(r.needs) = 'object' GROUP BY t.key"
         )
         choices_sql = (
-            "SELECT c.value, count(*) FROM registrations r"
+            "SELECT 'c', c.value, NULL, count(*) FROM registrations r"
             " CROSS JOIN LATERAL json_each(r.needs) t"
             " CROSS JOIN LATERAL json_array_elements_text("
             "   CASE WHEN json_typeof(t.value -> 'choices') = 'array'"
@@ -606,17 +612,26 @@ def _needs(ids: Sequence[int]) -> tuple[Figure, Figure]:
         )
     else:
         themes_sql = (
-            "SELECT t.key, count(*) FROM registrations r, json_each(r.needs) t"
+            "SELECT 't', t.key, NULL, count(*) FROM registrations r, json_each(r.needs) t"
             " WHERE r.conference_id IN :ids AND r.status != 'cancelled' GROUP BY t.key"
         )
         choices_sql = (
-            "SELECT c.value, count(*) FROM registrations r, json_each(r.needs) t,"
+            "SELECT 'c', c.value, NULL, count(*) FROM registrations r, json_each(r.needs) t,"
             " json_each(t.value, '$.choices') c"
             " WHERE r.conference_id IN :ids AND r.status != 'cancelled'"
             " AND json_type(t.value, '$.choices') = 'array' GROUP BY c.value"
         )
-    by_theme = dict(db.session.execute(_ids_param(themes_sql, ids)).all())
-    by_choice = dict(db.session.execute(_ids_param(choices_sql, ids)).all())
+    by_theme: dict[str, int] = {}
+    by_choice: dict[str, int] = {}
+    follow_ups: dict[tuple[str, str], int] = {}
+    statement = " UNION ALL ".join((themes_sql, choices_sql, _FOLLOW_UPS_SQL))
+    for part, key, status, count in db.session.execute(_ids_param(statement, ids)):
+        if part == "t":
+            by_theme[key] = count
+        elif part == "c":
+            by_choice[key] = count
+        else:
+            follow_ups[(key, status)] = count
     return (
         Figure(
             "needs_themes",
@@ -632,24 +647,8 @@ def _needs(ids: Sequence[int]) -> tuple[Figure, Figure]:
             (_("Lượt chọn"),),
             [FigureRow(str(NEED_LABELS[c]), (by_choice.get(c, 0),)) for c in NEED_CHOICES],
         ),
+        follow_ups,
     )
-
-
-def _follow_ups(ids: Sequence[int]) -> dict[tuple[str, str], int]:
-    """Follow-up rows per (theme, status); a need without a row is new."""
-    done = {
-        (theme, status): count
-        for theme, status, count in db.session.execute(
-            sa.select(NeedFollowUp.theme, NeedFollowUp.status, sa.func.count(NeedFollowUp.id))
-            .join(Registration, Registration.id == NeedFollowUp.registration_id)
-            .where(
-                Registration.conference_id.in_(ids),
-                Registration.status != RegistrationStatus.CANCELLED,
-            )
-            .group_by(NeedFollowUp.theme, NeedFollowUp.status)
-        )
-    }
-    return done
 
 
 def _local_day(column, timezone: str, reference: dt.datetime):
@@ -704,8 +703,9 @@ def _arrivals(
     )
 
 
-def _follow_up_figure(ids: Sequence[int], routing: Mapping[str, str], by_theme: Figure) -> Figure:
-    done = _follow_ups(ids)
+def _follow_up_figure(
+    done: Mapping[tuple[str, str], int], routing: Mapping[str, str], by_theme: Figure
+) -> Figure:
     rows = []
     for theme, need_row in zip(Theme, by_theme.rows, strict=True):
         total = need_row.values[0]
@@ -736,17 +736,18 @@ def build_report(
     totals = sum((line.totals for line in lines), Totals())
     reference = conferences[0].starts_at if conferences else dt.datetime.now(dt.UTC)
     if ids:
-        provinces, communes = _places(ids)
-        needs_themes, needs_types = _needs(ids)
+        groups = _cooperative_groups(ids)
+        provinces, communes = _places(groups)
+        needs_themes, needs_types, follow_ups = _needs(ids)
         figures = [
             provinces,
             communes,
-            _kinds(ids),
-            _sectors(ids),
+            _kinds(groups),
+            _sectors(groups),
             _genders(ids),
             needs_themes,
             needs_types,
-            _follow_up_figure(ids, routing, needs_themes),
+            _follow_up_figure(follow_ups, routing, needs_themes),
             _arrivals(ids, timezone, reference),
         ]
     else:

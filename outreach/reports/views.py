@@ -247,11 +247,12 @@ def conference_xlsx(conference_id: int):
         needs_title=_("Nhu cầu hỗ trợ"),
         needs_table=needs,
     )
+    filename = f"bao-cao-{conference.slug}.xlsx"  # read before the commit expires it
     services.record_export(
         conference, fmt="xlsx", row_count=len(needs) - 1, actor=current_user, now=utcnow()
     )
     db.session.commit()
-    return _attachment(body, XLSX_TYPE, f"bao-cao-{conference.slug}.xlsx")
+    return _attachment(body, XLSX_TYPE, filename)
 
 
 def _pdf_needs(rows: list[services.NeedRow]) -> list[list[str]]:
@@ -297,6 +298,7 @@ def conference_pdf(conference_id: int):
     except FontNotFound:
         current_app.logger.exception("report PDF: no Vietnamese font")
         abort(503)
+    filename = f"bao-cao-{conference.slug}.pdf"  # read before the commit expires it
     services.record_export(
         conference,
         fmt="pdf",
@@ -305,7 +307,7 @@ def conference_pdf(conference_id: int):
         now=utcnow(),
     )
     db.session.commit()
-    return _attachment(body, "application/pdf", f"bao-cao-{conference.slug}.pdf")
+    return _attachment(body, "application/pdf", filename)
 
 
 # --- period report ----------------------------------------------------------------------------
