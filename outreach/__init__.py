@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 from flask import Flask
 
@@ -93,11 +94,17 @@ def register_request_hooks(app: Flask) -> None:
 
     @app.context_processor
     def _frame_context():
-        try:
-            is_demo = site_services.has_demo_data()
-        except Exception:  # the error page must render even when the database is down
-            is_demo = False
-        return {"is_demo": is_demo}
+        # Whether demo data is loaded changes once in an instance's life: ask the database at
+        # most once a minute per worker instead of on every page.
+        cached = app.extensions.get("outreach_demo_flag")
+        now = time.monotonic()
+        if cached is None or cached[1] < now:
+            try:
+                cached = (site_services.has_demo_data(), now + 60)
+            except Exception:  # the error page must render even when the database is down
+                cached = (False, now + 5)
+            app.extensions["outreach_demo_flag"] = cached
+        return {"is_demo": cached[0]}
 
     @app.after_request
     def _security_headers(response):

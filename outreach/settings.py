@@ -37,6 +37,8 @@ DEFAULTS = {
     "SITE_NAME": "Hội nghị KH&CN – HTX",
     "ORGANIZATION_NAME": "Sở Khoa học và Công nghệ tỉnh Bắc Ninh",
     "DEFAULT_PROVINCE_CODE": 24,
+    #: public conference pages are kept this many seconds per worker (0: never cached)
+    "PUBLIC_PAGE_CACHE_SECONDS": 10,
     # the desk admits people from this long before the start (organizers may override)
     "CHECKIN_OPENS_BEFORE_MINUTES": 120,
     # more unknown codes than this from one door in a minute: that door is throttled

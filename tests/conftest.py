@@ -86,6 +86,8 @@ def app_config(tmp_path, database_url):
         "MAIL_FOLDER": str(tmp_path / "mail"),
         # deliver in the request after its commit, so tests see the files at once
         "MAIL_SEND_INLINE": True,
+        # tests change data and look at the page at once
+        "PUBLIC_PAGE_CACHE_SECONDS": 0,
     }
 
 

@@ -11,6 +11,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
@@ -33,6 +34,7 @@ from outreach.conferences.forms import SessionForm
 from outreach.conferences.models import AgendaSession
 from outreach.conferences.models import Conference
 from outreach.database import db
+from outreach.site.pagecache import FragmentCache
 from outreach.database import utcnow
 from outreach.errors import OutreachError
 from outreach.mail import messages
@@ -113,13 +115,52 @@ def index():
 @bp.route("/conferences/<slug>")
 @public
 def detail(slug: str):
-    conference, redirection = _public_conference_or_404(slug, "conferences.detail")
-    if redirection is not None:
-        return redirection
+    if current_user.is_authenticated:  # staff see their own edits at once
+        found, body = _detail_cached(slug)
+    else:
+        found, body = _public_cache().get_or_build(
+            ("detail", slug, str(get_locale()), request.host), lambda: _detail_cached(slug)
+        )
+    conference_id, redirect_slug, title = found
+    if conference_id is None:
+        abort(404)
+    if redirect_slug is not None:
+        return redirect(url_for("conferences.detail", slug=redirect_slug), 301)
+    can_manage = current_user.is_authenticated and services.can_manage_conference(
+        current_user, db.session.get(Conference, conference_id)
+    )
+    return render_template("conferences/detail.html", body=body, title=title,
+                           conference_id=conference_id, slug=slug, can_manage=can_manage)
+
+
+def _public_cache():
+    cache = current_app.extensions.get("outreach_public_pages")
+    if cache is None:
+        cache = FragmentCache(ttl=current_app.config["PUBLIC_PAGE_CACHE_SECONDS"])
+        current_app.extensions["outreach_public_pages"] = cache
+    return cache
+
+
+def _detail_lookup(slug: str):
+    """(conference id, slug to redirect to, title) for a public conference, or Nones."""
+    conference, is_current = services.find_conference_by_slug(slug)
+    if conference is None or not conference.is_public:
+        return None, None, None
+    return conference.id, (None if is_current else conference.slug), conference.title
+
+
+def _detail_cached(slug: str):
+    found = _detail_lookup(slug)
+    if found[0] is None or found[1] is not None:
+        return found, None
+    return found, _render_detail_body(db.session.get(Conference, found[0]))
+
+
+def _render_detail_body(conference: Conference) -> str:
     page_url = url_for("conferences.detail", slug=conference.slug, _external=True)
     feed_url = url_for("conferences.calendar_feed", _external=True)
     return render_template(
-        "conferences/detail.html",
+        "conferences/_detail_body.html",
         conference=conference,
         state=services.registration_state(conference, now=utcnow()),
         agenda=services.agenda_by_day(conference),
@@ -130,7 +171,6 @@ def detail(slug: str):
         webcal_url="webcal://" + feed_url.split("://", 1)[1],
         conference_webcal_url="webcal://"
         + url_for("conferences.ics_file", slug=conference.slug, _external=True).split("://", 1)[1],
-        can_manage=services.can_manage_conference(current_user, conference),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import secrets
 
@@ -109,13 +110,23 @@ def _apply_errors(form, error: OutreachError) -> None:
             flash(message, "error")
 
 
+@functools.lru_cache(maxsize=1)
+def _province_choices() -> tuple[SelectChoice, ...]:
+    return tuple(SelectChoice(int(p.code), p.name) for p in places.list_provinces())
+
+
+@functools.lru_cache(maxsize=64)
+def _ward_choices(province_code: int) -> tuple[SelectChoice, ...]:
+    return tuple(SelectChoice(int(w.code), w.name) for w in places.list_wards(province_code))
+
+
 def _fill_place_choices(form_cooperative, province_code: int | None) -> None:
     province_code = province_code or current_app.config["DEFAULT_PROVINCE_CODE"]
-    form_cooperative.province_code.choices = [
-        SelectChoice(int(p.code), p.name) for p in places.list_provinces()
-    ]
-    form_cooperative.ward_code.choices = [SelectChoice(0, _("— Chọn xã, phường —"))] + [
-        SelectChoice(int(w.code), w.name) for w in places.list_wards(province_code)
+    if places.find_province(province_code) is None:
+        province_code = current_app.config["DEFAULT_PROVINCE_CODE"]
+    form_cooperative.province_code.choices = list(_province_choices())
+    form_cooperative.ward_code.choices = [
+        SelectChoice(0, _("— Chọn xã, phường —")), *_ward_choices(province_code)
     ]
 
 
