@@ -115,6 +115,69 @@ def _headers(response: Response) -> Response:
     return response
 
 
+#: URL arguments that are words, not ids, and may go into an audit entry
+_AUDITED_WORDS = ("action", "fmt", "direction", "theme")
+
+
+def _note_audit_position():
+    """Before a staff POST: remember the newest audit entry, to see if the view wrote one."""
+    if request.method != "POST" or not request.path.startswith("/staff"):
+        return
+    import sqlalchemy as sa
+
+    from outreach.audit.models import AuditEntry
+    from outreach.database import db
+
+    try:
+        request.audit_before = db.session.scalar(sa.select(sa.func.max(AuditEntry.id))) or 0
+    except Exception:  # the database is down: the view will answer for it
+        request.audit_before = None
+
+
+def _audit_staff_change(response: Response) -> Response:
+    """A staff POST that succeeded (PRG redirect) and wrote no audit entry of its own gets one:
+    who, which action (the endpoint), on which object (the URL's ids). No form data is kept."""
+    before = getattr(request, "audit_before", None)
+    if before is None or response.status_code not in (301, 302, 303):
+        return response
+    from flask_login import current_user
+
+    if not current_user.is_authenticated:
+        return response
+    import sqlalchemy as sa
+
+    from outreach.audit import services as audit
+    from outreach.audit.models import AuditEntry
+    from outreach.database import db
+    from outreach.database import utcnow
+
+    try:
+        db.session.rollback()  # nothing of the view's is pending after its commit
+        written = db.session.scalar(
+            sa.select(AuditEntry.id).where(
+                AuditEntry.id > before, AuditEntry.actor_id == current_user.id
+            )
+        )
+        if written is None:
+            args = request.view_args or {}
+            ids = {k: v for k, v in args.items() if isinstance(v, int)}
+            words = {k: str(v)[:40] for k, v in args.items() if k in _AUDITED_WORDS}
+            object_key = next(reversed(ids), None)
+            audit.record(
+                f"web.{request.endpoint}"[:60],
+                actor=current_user,
+                object_type=(object_key or "").removesuffix("_id")[:40],
+                object_id=ids.get(object_key) if object_key else None,
+                detail={**ids, **words},
+                now=utcnow(),
+            )
+            db.session.commit()
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("could not write the audit entry for %s", request.endpoint)
+    return response
+
+
 def _untrusted_host(_error):
     """A Host header outside ``TRUSTED_HOSTS``: a bare 400 (no URL can be built for it, so the
     usual error page, which links home, cannot be drawn)."""
@@ -127,6 +190,8 @@ def _untrusted_host(_error):
 
 def init_app(app: Flask) -> None:
     app.before_request(_end_expired_session)
+    app.before_request(_note_audit_position)
+    app.after_request(_audit_staff_change)
     app.after_request(_headers)
     app.register_error_handler(SecurityError, _untrusted_host)
     from flask_login import user_logged_out
