@@ -12,6 +12,7 @@ from zoneinfo import available_timezones
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm.attributes import set_committed_value
 
 from outreach.accounts.models import Division
 from outreach.accounts.models import Organization
@@ -776,6 +777,17 @@ def delete_session(session: AgendaSession, *, actor: User | None, now: dt.dateti
 def agenda_by_day(conference: Conference) -> list[tuple[dt.date, list[AgendaSession]]]:
     """The sessions grouped by their local day, in time order: the timetable."""
     zone = ZoneInfo(conference.timezone)
+    # The timetable names each session's division: load them together, not one by one.
+    unloaded = [s for s in conference.sessions if "division" in sa.inspect(s).unloaded]
+    if unloaded:
+        divisions = {
+            division.id: division
+            for division in db.session.scalars(
+                sa.select(Division).where(Division.id.in_({s.division_id for s in unloaded}))
+            )
+        }
+        for session in unloaded:
+            set_committed_value(session, "division", divisions.get(session.division_id))
     days: dict[dt.date, list[AgendaSession]] = {}
     for session in conference.sessions:
         days.setdefault(session.starts_at.astimezone(zone).date(), []).append(session)

@@ -681,20 +681,23 @@ def readiness_board(conference: Conference, *, now: dt.datetime) -> Board:
 def _sessions_with_counts(
     conferences: list[Conference],
 ) -> tuple[dict[int, list[AgendaSession]], dict[tuple[int, str], int]]:
-    """The agenda sessions of these conferences (by conference id, in agenda order) and the
-    count of documents per (session id, state), together in one query."""
+    """The agenda sessions of these conferences (by conference id, in agenda order, with
+    their divisions) and the count of documents per (session id, state), in one query."""
     if not conferences:
         return {}, {}
     ready = sa.func.sum(sa.case((Document.state == DocumentState.READY.value, 1), else_=0))
     draft = sa.func.sum(sa.case((Document.state == DocumentState.DRAFT.value, 1), else_=0))
+    counted = (
+        sa.select(Document.session_id, ready.label("ready"), draft.label("draft"))
+        .where(Document.session_id.is_not(None), Document.deleted_at.is_(None))
+        .group_by(Document.session_id)
+        .subquery()
+    )
     rows = db.session.execute(
-        sa.select(AgendaSession, ready, draft)
-        .outerjoin(
-            Document,
-            sa.and_(Document.session_id == AgendaSession.id, Document.deleted_at.is_(None)),
-        )
+        sa.select(AgendaSession, counted.c.ready, counted.c.draft)
+        .outerjoin(counted, counted.c.session_id == AgendaSession.id)
+        .options(joinedload(AgendaSession.division))
         .where(AgendaSession.conference_id.in_({c.id for c in conferences}))
-        .group_by(AgendaSession.id)
         .order_by(AgendaSession.starts_at, AgendaSession.position, AgendaSession.id)
     )
     sessions: dict[int, list[AgendaSession]] = {c.id: [] for c in conferences}

@@ -177,6 +177,19 @@ def visible_items(user: User, plan: Plan) -> list[PlanItem]:
     return [item for item in plan.items if can_view_item(user, item)]
 
 
+def find_item(item_id: int) -> PlanItem | None:
+    """An item with what its page shows: division, conferences, notes and their authors."""
+    return db.session.scalar(
+        sa.select(PlanItem)
+        .options(
+            joinedload(PlanItem.division),
+            selectinload(PlanItem.conferences),
+            selectinload(PlanItem.notes).joinedload(ProgressNote.author),
+        )
+        .where(PlanItem.id == item_id)
+    )
+
+
 def load_items(plans: Sequence[Plan]) -> None:
     """Load the items of these plans with what a board shows of them (division, conferences,
     progress notes) in a fixed number of queries, whatever the number of plans and items.

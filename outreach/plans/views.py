@@ -84,7 +84,7 @@ def _plan_or_404(plan_id: int) -> Plan:
 
 def _item_or_404(plan: Plan, item_id: int) -> PlanItem:
     """The same 404 for "no such item" and "another division's item"."""
-    item = db.session.get(PlanItem, item_id)
+    item = services.find_item(item_id)
     if item is None or item.plan_id != plan.id or not services.can_view_item(current_user, item):
         abort(404)
     return item
