@@ -120,6 +120,12 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
             app.config["SQLALCHEMY_DATABASE_URI"]
         )
+    options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])  # never share the defaults' dict
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A SQLite file cannot drop a connection the way a server can: skip the SELECT 1 that
+        # pool_pre_ping would add to every request.
+        options.pop("pool_pre_ping", None)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def normalise_database_url(url: str) -> str:

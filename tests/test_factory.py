@@ -122,3 +122,10 @@ def test_every_response_has_security_headers(client):
     response = client.get("/")
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_sqlite_skips_the_pre_ping_and_postgres_keeps_it():
+    sqlite_app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert "pool_pre_ping" not in sqlite_app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    postgres_app = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql://u@127.0.0.1:1/x"})
+    assert postgres_app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
