@@ -142,18 +142,23 @@ def resend(message: OutboxMessage, *, now: dt.datetime) -> None:
     db.session.flush()
 
 
-def list_messages(*, status: str = "", limit: int = 200) -> list[OutboxMessage]:
+def list_messages(
+    *, status: str = "", conference_ids: list[int] | None = None, limit: int = 200
+) -> list[OutboxMessage]:
+    """The newest messages; ``conference_ids`` limits them to those conferences (None: all)."""
     query = sa.select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
     if status:
         query = query.where(OutboxMessage.status == status)
+    if conference_ids is not None:
+        query = query.where(OutboxMessage.conference_id.in_(conference_ids))
     return list(db.session.scalars(query))
 
 
-def status_counts() -> dict[str, int]:
-    rows = db.session.execute(
-        sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)
-    ).all()
-    return dict(rows)
+def status_counts(*, conference_ids: list[int] | None = None) -> dict[str, int]:
+    query = sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)
+    if conference_ids is not None:
+        query = query.where(OutboxMessage.conference_id.in_(conference_ids))
+    return dict(db.session.execute(query).all())
 
 
 def find_registration_by_opt_out(token: str, *, secret: str):

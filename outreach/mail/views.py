@@ -16,6 +16,7 @@ from flask_login import current_user
 from outreach.accounts.guards import public
 from outreach.accounts.guards import staff_required
 from outreach.audit import services as audit
+from outreach.conferences import services as conference_services
 from outreach.database import db
 from outreach.database import utcnow
 from outreach.extensions import csrf
@@ -27,15 +28,32 @@ from outreach.registration.forms import ConfirmForm
 bp = Blueprint("mail", __name__)
 
 
+def _scope() -> list[int] | None:
+    """The conferences whose messages this user may read: all for admins (None), else those
+    the organizer manages (messages about no conference are for admins only)."""
+    if current_user.is_admin:
+        return None
+    return [c.id for c in conference_services.list_managed_conferences(current_user)]
+
+
+def _message_or_404(message_id: int) -> OutboxMessage:
+    message = db.session.get(OutboxMessage, message_id)
+    scope = _scope()
+    if message is None or (scope is not None and message.conference_id not in scope):
+        abort(404)
+    return message
+
+
 @bp.route("/staff/outbox/")
 @staff_required("organizer")
 def index():
     status = request.args.get("status", "")
+    scope = _scope()
     response = render_template(
         "mail/outbox.html",
-        messages=services.list_messages(status=status),
+        messages=services.list_messages(status=status, conference_ids=scope),
         status=status,
-        counts=services.status_counts(),
+        counts=services.status_counts(conference_ids=scope),
         form=ConfirmForm(),
     )
     return response, 200, {"Cache-Control": "no-store"}
@@ -44,7 +62,7 @@ def index():
 @bp.route("/staff/outbox/<int:message_id>")
 @staff_required("organizer")
 def detail(message_id: int):
-    message = db.get_or_404(OutboxMessage, message_id)
+    message = _message_or_404(message_id)
     return (
         render_template("mail/outbox_message.html", message=message, form=ConfirmForm()),
         200,
@@ -55,7 +73,7 @@ def detail(message_id: int):
 @bp.route("/staff/outbox/<int:message_id>/resend", methods=["POST"])
 @staff_required("organizer")
 def resend(message_id: int):
-    message = db.get_or_404(OutboxMessage, message_id)
+    message = _message_or_404(message_id)
     if ConfirmForm().validate_on_submit():
         services.resend(message, now=utcnow())
         audit.record(

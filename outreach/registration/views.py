@@ -503,6 +503,7 @@ def lost_link():
                 text=text,
                 kind="lost_link",
                 registration_id=registration.id,
+                conference_id=registration.conference_id,
                 dedupe_key=f"lost-link:{registration.id}:{registration.manage_token_hash[:16]}",
                 now=now,
             )

@@ -37,7 +37,7 @@ def test_registration_writes_eml_files_readable_on_the_outbox_page(
     app_config, app, client, auth, create_conference, organizer
 ):
     _file_config(app.config)
-    conference = create_conference()
+    conference = create_conference(host_id=organizer.organization_id)
     db.session.commit()
     client.post(f"/conferences/{conference.slug}/register", data=FORM)
     files = list(Path(app.config["MAIL_FOLDER"]).glob("*.eml"))
@@ -58,7 +58,7 @@ def test_outbox_page_is_for_organizers(client, auth, create_user):
     assert client.get("/staff/outbox/").status_code == 403
 
 
-def test_failed_message_can_be_resent_from_the_page(app, client, auth, organizer):
+def test_failed_message_can_be_resent_from_the_page(app, client, auth, admin):
     _file_config(app.config)
     message = services.queue_message(
         to="a@example.vn",
@@ -69,7 +69,7 @@ def test_failed_message_can_be_resent_from_the_page(app, client, auth, organizer
     )
     message.status = "failed"
     db.session.commit()
-    auth.login()
+    auth.login("admin@example.vn")
     client.post(f"/staff/outbox/{message.id}/resend")
     db.session.refresh(message)
     assert message.status == "sent"
@@ -150,3 +150,24 @@ def test_send_mail_command_delivers_pending(app, runner):
     result = runner.invoke(args=["send-mail"])
     assert "1 sent" in result.output
     assert len(list(Path(app.config["MAIL_FOLDER"]).glob("*.eml"))) == 1
+
+
+def test_organizers_read_only_their_conferences_messages(app, client, auth, create_conference,
+                                                         organizer, create_organization):
+    _file_config(app.config)
+    mine = create_conference(host_id=organizer.organization_id)
+    other = create_conference(host=create_organization())
+    db.session.commit()
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    ours = services.queue_message(to="a@example.vn", subject="Thư của tôi", text="t",
+                                  dedupe_key="m1", now=now, conference_id=mine.id)
+    theirs = services.queue_message(to="b@example.vn", subject="Thư của người khác", text="t",
+                                    dedupe_key="m2", now=now, conference_id=other.id)
+    db.session.commit()
+    auth.login()
+    page = client.get("/staff/outbox/").get_data(as_text=True)
+    assert "Thư của tôi" in page
+    assert "Thư của người khác" not in page
+    assert client.get(f"/staff/outbox/{ours.id}").status_code == 200
+    assert client.get(f"/staff/outbox/{theirs.id}").status_code == 404
+    assert client.post(f"/staff/outbox/{theirs.id}/resend").status_code == 404

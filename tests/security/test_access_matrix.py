@@ -217,12 +217,11 @@ TABLE = {
     ("plans.budgets", "division_staff_other"): NOT_FOUND,
     ("plans.norms", "division_staff_other"): NOT_FOUND,
     ("plans.norms", "admin"): NOT_FOUND,
-    # KNOWN GAP (reported): the outbox is shared by all organizers, so an organizer of another
-    # host sees a message about this conference's registrant. Expected NOT_FOUND once scoped.
-    ("mail.detail", "organizer_other"): OK,
+    # the outbox shows an organizer only the messages of conferences they manage
+    ("mail.detail", "organizer_other"): NOT_FOUND,
 }
 #: POSTs known to be let through for a role that should be refused (reported; see TABLE)
-POST_GAPS = {("mail.resend", "organizer_other")}
+POST_GAPS: set[tuple[str, str]] = set()
 
 
 def _arguments(rule) -> set[str]:
