@@ -96,6 +96,12 @@ class CheckIn(db.Model):
     prior_station: Mapped[str | None] = mapped_column(sa.String(STATION_MAX_LENGTH))
     #: the organizer overrode ``not_open`` for this attempt
     overridden: Mapped[bool] = mapped_column(default=False)
+    #: an offline scan uploaded later (issue 7): the server time it arrived. For these rows
+    #: ``at`` is the time of the scan at the door (so the log reads in door order), not this.
+    synced_at: Mapped[dt.datetime | None]
+    #: an offline desk let the person in, but the server refuses the ticket (revoked,
+    #: cancelled, …): the organizer must look at it (shown on the log page)
+    flagged: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     undone_at: Mapped[dt.datetime | None]
     undone_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     undone_by_door_link_id: Mapped[int | None] = mapped_column(sa.ForeignKey("door_links.id"))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import hashlib
 import re
 from zoneinfo import ZoneInfo
 
@@ -713,3 +714,375 @@ def desk_conferences(user, *, now: dt.datetime) -> list[Conference]:
         .order_by(Conference.starts_at, Conference.id)
     )
     return [c for c in db.session.scalars(query) if can_open_desk(user, c)]
+
+
+# --- the offline desk: roster download and batch sync (issue 7) ----------------------------
+#
+# The roster's change marker needs no column of its own: a delegate's row is sent again by a
+# ``since`` download when any of these server-side times is at or after the cursor (minus
+# ROSTER_OVERLAP, for transactions that committed after a later one had started):
+#
+# - ``delegates.created_at`` (new delegate, replacement), ``revoked_at`` (revoked ticket),
+#   ``checked_in_at`` (admissions written at server time);
+# - ``registrations.updated_at`` (cancelled, confirmed, promoted from the waiting list: every
+#   status change in registration/services.py stamps it) and ``cooperatives.updated_at``;
+# - any ``checkins`` row of the delegate with ``at``, ``synced_at`` or ``undone_at`` after it
+#   (a check-in or an undo at another door, an offline scan uploaded later with its old time).
+#
+# Re-sending a row is harmless (the desk stores rows by id), so the overlap costs nothing but a
+# few rows. What this cannot see (a delegate row deleted outright) the desk's periodic full
+# download (every ROSTER_FULL_EVERY_S in desk-offline.js) replaces.
+
+ROSTER_OVERLAP = dt.timedelta(minutes=2)
+SYNC_BATCH_LIMIT = 500
+_C = CheckIn.__table__.c
+
+
+def code_hash(code: str) -> str:
+    """What the roster holds instead of a ticket code: sha256 hex of the normalised code.
+
+    The desk hashes what it scans (WebCrypto) and looks the hash up; the 128-bit codes make the
+    hash useless for guessing, and a copied roster admits nobody at an online door.
+    """
+    return hashlib.sha256(code.encode("ascii")).hexdigest()
+
+
+def roster(conference: Conference, *, since: dt.datetime | None, now: dt.datetime) -> dict:
+    """The conference's delegates for an offline desk, or those changed since ``since``.
+
+    One query (delegates with registration, cooperative and the admission's door). No phone
+    numbers, e-mail addresses or usable ticket codes. ``cursor`` is what the desk sends as
+    ``since`` next time.
+    """
+    admission = CheckIn.__table__.alias("admission")
+    query = (
+        sa.select(
+            _D.id,
+            _D.registration_id,
+            _D.ticket_code,
+            _D.full_name,
+            _D.name_key,
+            _D.position,
+            _D.revoked_at,
+            _D.checked_in_at,
+            _R.status,
+            _CO.name,
+            _CO.name_key,
+            admission.c.station,
+        )
+        .select_from(Delegate.__table__)
+        .join(Registration.__table__, _R.id == _D.registration_id)
+        .join(Cooperative.__table__, _CO.id == _R.cooperative_id)
+        .outerjoin(
+            admission,
+            sa.and_(
+                admission.c.delegate_id == _D.id,
+                admission.c.result == Result.OK,
+                admission.c.undone_at.is_(None),
+                admission.c.at == _D.checked_in_at,
+            ),
+        )
+        .where(_D.conference_id == conference.id)
+        .order_by(_D.id)
+    )
+    if since is not None:
+        after = since - ROSTER_OVERLAP
+        changed = sa.select(_C.delegate_id).where(
+            _C.conference_id == conference.id,
+            _C.delegate_id.is_not(None),
+            sa.or_(_C.at >= after, _C.synced_at >= after, _C.undone_at >= after),
+        )
+        query = query.where(
+            sa.or_(
+                _D.created_at >= after,
+                _D.revoked_at >= after,
+                _D.checked_in_at >= after,
+                _R.updated_at >= after,
+                _CO.updated_at >= after,
+                _D.id.in_(changed),
+            )
+        )
+    zone = ZoneInfo(conference.timezone)
+    delegates = []
+    seen: set[int] = set()
+    for row in db.session.execute(query):
+        if row[0] in seen:  # two live admission rows with the same time: keep one
+            continue
+        seen.add(row[0])
+        checked_in_at = row[7]
+        delegates.append(
+            {
+                "id": row[0],
+                "registration_id": row[1],
+                "hash": code_hash(row[2]),
+                "name": row[3],
+                "name_key": row[4],
+                "position": row[5] or "",
+                "cooperative": row[9],
+                "cooperative_key": row[10],
+                "status": row[8],
+                "revoked": row[6] is not None,
+                "checked_in_at": checked_in_at.isoformat() if checked_in_at else None,
+                "checked_in_time": checked_in_at.astimezone(zone).strftime("%H:%M")
+                if checked_in_at
+                else None,
+                "station": row[11] if checked_in_at else None,
+            }
+        )
+    return {"cursor": now.isoformat(), "full": since is None, "delegates": delegates}
+
+
+@dataclasses.dataclass(frozen=True)
+class OfflineScan:
+    """One scan decided by an offline desk, uploaded later."""
+
+    nonce: str
+    #: when the door scanned it, by the phone's clock
+    scanned_at: dt.datetime
+    code: str | None = None
+    delegate_id: int | None = None
+    station: str = ""
+    #: what the offline desk answered (``ok``: it let the person in)
+    local_result: str = ""
+    override: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class SyncResult:
+    """The server's answer to one uploaded scan."""
+
+    answer: Answer | None
+    nonce: str
+    #: the desk admitted someone the server refuses: shown to the organizer
+    flagged: bool = False
+    #: this earlier scan became the admission in place of a later one (logged as a duplicate)
+    superseded: bool = False
+    #: for a scan the server could not take (``nonce_used_elsewhere``, ``invalid``)
+    error: str = ""
+
+    def to_json(self, timezone: str) -> dict:
+        if self.answer is None:
+            return {"nonce": self.nonce, "error": self.error}
+        return {
+            **self.answer.to_json(timezone),
+            "flagged": self.flagged,
+            "superseded": self.superseded,
+        }
+
+
+def _sync_statements() -> dict:
+    bp = sa.bindparam
+    at_type = _D.checked_in_at.type
+    return {
+        # the earliest scan wins: an earlier time replaces a later admission
+        "admit_at": sa.update(Delegate.__table__)
+        .where(
+            _D.id == bp("b_delegate_id"),
+            sa.or_(_D.checked_in_at.is_(None), _D.checked_in_at > bp("b_t", type_=at_type)),
+        )
+        .values(checked_in_at=bp("b_t", type_=at_type)),
+        # ...and the later admission's log row becomes a duplicate of it
+        "demote": sa.update(CheckIn.__table__)
+        .where(
+            _C.delegate_id == bp("b_delegate_id"),
+            _C.result == Result.OK,
+            _C.undone_at.is_(None),
+            _C.at > bp("b_t", type_=at_type),
+        )
+        .values(
+            result=Result.ALREADY_CHECKED_IN,
+            prior_at=bp("b_t", type_=at_type),
+            prior_station=bp("by_station"),
+        ),
+    }
+
+
+_sync_statements = functools.cache(_sync_statements)
+
+
+def sync_scans(
+    conference: Conference,
+    scans: list[OfflineScan],
+    *,
+    door: Door,
+    now: dt.datetime,
+    opens_before_minutes: int = DEFAULT_OPENS_BEFORE_MINUTES,
+) -> list[SyncResult]:
+    """Decide a batch of offline scans at their own times and log them; answers in order.
+
+    - Idempotent by nonce: a nonce already logged gets its first answer (``replay``).
+    - Each scan is decided by :func:`rules.decide` as of its ``scanned_at`` (never later than
+      ``now``): the ticket counts as checked in only if it was admitted at or before that time.
+    - The earliest scan of a person wins: ``checked_in_at`` moves to an earlier scan's time by
+      one conditional update, and a later admission already logged becomes
+      ``already_checked_in`` pointing at the earlier one (``superseded``).
+    - A scan the offline desk admitted (``local_result == "ok"``) that the server refuses
+      (revoked, cancelled, waitlisted, unknown) is logged with that refusal and ``flagged``.
+
+    Flushes only. When a concurrent upload of the same nonces wins an insert, the session is
+    rolled back and the batch decided again (everything it holds is then a replay).
+
+    :raises InvalidScan: for more than SYNC_BATCH_LIMIT scans.
+    """
+    if len(scans) > SYNC_BATCH_LIMIT:
+        raise InvalidScan(f"at most {SYNC_BATCH_LIMIT} scans per batch")
+    try:
+        return _sync(conference, scans, door=door, now=now, opens_before=opens_before_minutes)
+    except IntegrityError:
+        db.session.rollback()
+        return _sync(conference, scans, door=door, now=now, opens_before=opens_before_minutes)
+
+
+def _sync(conference, scans, *, door: Door, now, opens_before: int) -> list[SyncResult]:
+    results: dict[int, SyncResult] = {}
+    valid: list[tuple[int, OfflineScan]] = []
+    for index, item in enumerate(scans):
+        if not NONCE_PATTERN.match(item.nonce or "") or (item.code is None) == (
+            item.delegate_id is None
+        ):
+            results[index] = SyncResult(None, item.nonce or "", error="invalid")
+        else:
+            valid.append((index, item))
+    known = {
+        row.nonce: row
+        for row in db.session.scalars(
+            sa.select(CheckIn).where(CheckIn.nonce.in_([item.nonce for _, item in valid]))
+        )
+    }
+    fresh: list[tuple[int, OfflineScan]] = []
+    taken: set[str] = set()
+    for index, item in valid:
+        row = known.get(item.nonce)
+        if row is not None:
+            if row.conference_id != conference.id:
+                results[index] = SyncResult(None, item.nonce, error="nonce_used_elsewhere")
+            else:
+                results[index] = SyncResult(
+                    _answer_from_row(row, replay=True), item.nonce, flagged=row.flagged
+                )
+        elif item.nonce in taken:  # the same nonce twice in one batch: answered once below
+            continue
+        else:
+            taken.add(item.nonce)
+            fresh.append((index, item))
+
+    tickets = _batch_tickets(conference.id, [item for _, item in fresh])
+    # the earliest first, so that within a batch the first scan of a person is the admission
+    fresh.sort(key=lambda pair: (min(pair[1].scanned_at, now), pair[0]))
+    statements = _sync_statements()
+    opens = rules.opens_at(conference.starts_at, opens_before)
+    admitted_at: dict[int, dt.datetime | None] = {
+        ticket.delegate_id: ticket.state.checked_in_at for ticket in tickets.values()
+    }
+    for index, item in fresh:
+        at = min(item.scanned_at, now)
+        if item.code is not None:
+            ticket = tickets.get(("code", normalise_scanned_code(item.code) or ""))
+            method = Method.QR
+        else:
+            ticket = tickets.get(("id", item.delegate_id))
+            method = Method.SEARCH
+        # a door link names its door; a staff desk says which door it stood at
+        station = door.station
+        if door.door_link_id is None:
+            station = clean_station(item.station) or door.station
+        state = None
+        if ticket is not None:
+            current = admitted_at.get(ticket.delegate_id)
+            state = dataclasses.replace(
+                ticket.state, checked_in_at=current if current and current <= at else None
+            )
+        clock = rules.DeskClock(
+            conference_id=conference.id,
+            conference_status=conference.status,
+            now=at,
+            opens_at=opens,
+            override=item.override and door.can_override,
+        )
+        result = Result(rules.decide(state, clock))
+        superseded = False
+        prior_at = prior_station = None
+        if result == Result.OK:
+            params = {"b_delegate_id": ticket.delegate_id, "b_t": at}
+            if db.session.connection().execute(statements["admit_at"], params).rowcount == 1:
+                demoted = db.session.connection().execute(
+                    statements["demote"], {**params, "by_station": station}
+                )
+                superseded = demoted.rowcount > 0
+                admitted_at[ticket.delegate_id] = at
+            else:
+                result = Result.ALREADY_CHECKED_IN
+        if result == Result.ALREADY_CHECKED_IN:
+            prior_at, prior_station = _first_admission(ticket.delegate_id)
+            admitted_at[ticket.delegate_id] = prior_at
+        flagged = item.local_result == Result.OK and result in rules.REFUSALS
+        _run(
+            "log",
+            {
+                "conference_id": conference.id,
+                "delegate_id": ticket.delegate_id if ticket else None,
+                "at": at,
+                "synced_at": now,
+                "scanned_at": item.scanned_at,
+                "user_id": door.user_id,
+                "door_link_id": door.door_link_id,
+                "station": station,
+                "method": method,
+                "result": result,
+                "nonce": item.nonce,
+                "prior_at": prior_at,
+                "prior_station": prior_station,
+                "overridden": result == Result.OK and clock.override,
+                "flagged": flagged,
+            },
+        )
+        results[index] = SyncResult(
+            Answer(
+                result=result,
+                nonce=item.nonce,
+                person=ticket.person if ticket and result != Result.WRONG_CONFERENCE else None,
+                checked_in_at=at if result == Result.OK else prior_at,
+                station=station if result == Result.OK else prior_station,
+            ),
+            item.nonce,
+            flagged=flagged,
+            superseded=superseded,
+        )
+    db.session.flush()
+    answered = [results[index] for index in sorted(results)]
+    # a nonce sent twice in one batch gets the same answer twice
+    by_nonce = {result.nonce: result for result in answered if result.answer is not None}
+    return [
+        results.get(index) or by_nonce.get(item.nonce) or SyncResult(None, item.nonce, "invalid")
+        for index, item in enumerate(scans)
+    ]
+
+
+def _batch_tickets(conference_id: int, scans: list[OfflineScan]) -> dict[tuple, _Ticket]:
+    """The tickets of a batch in at most two queries, keyed by ("code", code) and ("id", id)."""
+    codes = {normalise_scanned_code(s.code) for s in scans if s.code is not None} - {None}
+    ids = {s.delegate_id for s in scans if s.delegate_id is not None}
+    found: dict[tuple, _Ticket] = {}
+    queries = []
+    if codes:
+        queries.append(("code", _ticket_query().where(_D.ticket_code.in_(codes))))
+    if ids:
+        # a search only offers this conference's delegates; any other id is not a ticket
+        queries.append(
+            ("id", _ticket_query().where(_D.id.in_(ids), _D.conference_id == conference_id))
+        )
+    for kind, query in queries:
+        query = query.add_columns(_D.ticket_code)
+        for row in db.session.connection().execute(query):
+            ticket = _Ticket(
+                state=rules.TicketState(
+                    conference_id=row[1],
+                    registration_status=row[6],
+                    revoked=row[4] is not None,
+                    checked_in_at=row[5],
+                ),
+                delegate_id=row[0],
+                person=Person(id=row[0], name=row[2], position=row[3] or "", cooperative=row[7]),
+            )
+            found[(kind, row[8] if kind == "code" else row[0])] = ticket
+    return found

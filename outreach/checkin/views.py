@@ -383,6 +383,87 @@ def api_search(conference: Conference):
     return _no_store(jsonify({"groups": groups}))
 
 
+@bp.route("/api/checkin/<int:conference_id>/roster")
+@desk_access
+def api_roster(conference: Conference):
+    """The roster for an offline desk; ``?since=<cursor>`` for the rows changed after it."""
+    since = None
+    if request.args.get("since"):
+        since = _parse_time(request.args["since"])
+        if since is None:
+            return _json_error(400, "invalid_since")
+    opens_before = current_app.config["CHECKIN_OPENS_BEFORE_MINUTES"]
+    body = services.roster(conference, since=since, now=utcnow())
+    body["conference"] = {
+        "id": conference.id,
+        "status": conference.status,
+        "opens_at": (conference.starts_at - dt.timedelta(minutes=opens_before)).isoformat(),
+        "ends_at": conference.ends_at.isoformat(),
+        "timezone": conference.timezone,
+    }
+    return _no_store(jsonify(body))
+
+
+def _read_batch() -> tuple[list[services.OfflineScan] | None, str]:
+    data = request.get_json(force=True, silent=True)
+    items = data.get("scans") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        return None, "invalid_json"
+    if len(items) > services.SYNC_BATCH_LIMIT:
+        return None, "too_many_scans"
+    scans = []
+    for item in items:
+        if not isinstance(item, dict):
+            return None, "invalid_scan"
+        code, delegate_id = item.get("code"), item.get("delegate_id")
+        nonce, station = item.get("nonce"), item.get("station")
+        scanned_at = _parse_time(item.get("scanned_at"))
+        if (
+            (code is not None and not isinstance(code, str))
+            or (
+                delegate_id is not None
+                and (isinstance(delegate_id, bool) or not isinstance(delegate_id, int))
+            )
+            or not isinstance(nonce, str)
+            or (station is not None and not isinstance(station, str))
+            or scanned_at is None
+        ):
+            return None, "invalid_scan"
+        local_result = item.get("local_result")
+        scans.append(
+            services.OfflineScan(
+                nonce=nonce,
+                scanned_at=scanned_at,
+                code=code,
+                delegate_id=delegate_id,
+                station=station or "",
+                local_result=local_result if isinstance(local_result, str) else "",
+                override=item.get("override") is True,
+            )
+        )
+    return scans, ""
+
+
+@bp.route("/api/checkin/<int:conference_id>/scans:batch", methods=["POST"])
+@desk_access
+def api_scan_batch(conference: Conference):
+    """Offline scans uploaded later: ``{"scans": [{nonce, code | delegate_id, scanned_at,
+    station, local_result}]}`` → ``{"results": [...]}`` in the same order."""
+    scans, error = _read_batch()
+    if scans is None:
+        return _json_error(400, error)
+    timezone = conference.timezone  # read now: the commit below expires the object
+    results = services.sync_scans(
+        conference,
+        scans,
+        door=g.desk.door,
+        now=utcnow(),
+        opens_before_minutes=current_app.config["CHECKIN_OPENS_BEFORE_MINUTES"],
+    )
+    db.session.commit()
+    return _no_store(jsonify({"results": [result.to_json(timezone) for result in results]}))
+
+
 # --- for other pages ------------------------------------------------------------------------
 
 
