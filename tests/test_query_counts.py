@@ -18,6 +18,7 @@ ARGUMENTS = {
     "conference_id": ("outreach.conferences.models", "Conference"),
     "session_id": ("outreach.conferences.models", "AgendaSession"),
     "registration_id": ("outreach.registration.models", "Registration"),
+    "delegate_id": ("outreach.registration.models", "Delegate"),
     "user_id": ("outreach.accounts.models", "User"),
     "org_id": ("outreach.accounts.models", "Organization"),
     "division_id": ("outreach.accounts.models", "Division"),
@@ -57,6 +58,7 @@ def _staff_urls(app) -> list[str]:
             elif argument == "conference_id":
                 values[argument] = conference_id
             else:
+                assert argument in ARGUMENTS, f"{rule.rule}: add <{argument}> to ARGUMENTS"
                 values[argument] = _first_id(*ARGUMENTS[argument], conference_id)
         if None in values.values():
             continue
