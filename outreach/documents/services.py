@@ -687,9 +687,15 @@ def _sessions_with_counts(
         return {}, {}
     ready = sa.func.sum(sa.case((Document.state == DocumentState.READY.value, 1), else_=0))
     draft = sa.func.sum(sa.case((Document.state == DocumentState.DRAFT.value, 1), else_=0))
+    ids = {c.id for c in conferences}
     counted = (
         sa.select(Document.session_id, ready.label("ready"), draft.label("draft"))
-        .where(Document.session_id.is_not(None), Document.deleted_at.is_(None))
+        .where(
+            Document.session_id.in_(
+                sa.select(AgendaSession.id).where(AgendaSession.conference_id.in_(ids))
+            ),
+            Document.deleted_at.is_(None),
+        )
         .group_by(Document.session_id)
         .subquery()
     )
@@ -697,7 +703,7 @@ def _sessions_with_counts(
         sa.select(AgendaSession, counted.c.ready, counted.c.draft)
         .outerjoin(counted, counted.c.session_id == AgendaSession.id)
         .options(joinedload(AgendaSession.division))
-        .where(AgendaSession.conference_id.in_({c.id for c in conferences}))
+        .where(AgendaSession.conference_id.in_(ids))
         .order_by(AgendaSession.starts_at, AgendaSession.position, AgendaSession.id)
     )
     sessions: dict[int, list[AgendaSession]] = {c.id: [] for c in conferences}
