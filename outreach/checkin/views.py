@@ -31,6 +31,7 @@ from flask import g
 from flask import jsonify
 from flask import redirect
 from flask import render_template
+from flask import send_from_directory
 from flask import request
 from flask import session
 from flask import url_for
@@ -462,6 +463,17 @@ def api_scan_batch(conference: Conference):
     )
     db.session.commit()
     return _no_store(jsonify({"results": [result.to_json(timezone) for result in results]}))
+
+
+@bp.route("/desk-sw.js")
+@public
+def service_worker():
+    """The desk's service worker, from the site root so it may control /door/ and the staff
+    desk pages (a worker's scope cannot reach above the folder it is served from)."""
+    response = send_from_directory(current_app.static_folder, "desk-sw.js")
+    response.headers["Content-Type"] = "text/javascript; charset=utf-8"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 # --- for other pages ------------------------------------------------------------------------

@@ -36,5 +36,11 @@
     return ALPHABET.test(code) ? code : null;
   }
 
-  global.outreachDeskRules = { decide: decide, normaliseCode: normaliseCode };
+  // The same folding as registration/vn.py fold (the roster's name_key): no diacritics, đ → d.
+  function fold(text) {
+    return String(text || "").normalize("NFKD").replace(/[\u0300-\u036f]/g, "")
+      .toLowerCase().replace(/đ/g, "d").split(/\s+/).filter(Boolean).join(" ");
+  }
+
+  global.outreachDeskRules = { decide: decide, normaliseCode: normaliseCode, fold: fold };
 })(window);

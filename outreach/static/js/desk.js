@@ -60,6 +60,9 @@
     });
   }
 
+  // Every call goes through window.outreachDesk.transport, so desk-offline.js can replace it.
+  function api() { return (window.outreachDesk || {}).transport || transport; }
+
   var transport = {
     scan: function (payload) { return request("POST", "/scans", payload); },
     undo: function (nonce) { return request("POST", "/scans/" + encodeURIComponent(nonce) + "/undo", {}); },
@@ -162,7 +165,7 @@
     payload.station = station();
     payload.scanned_at = new Date().toISOString();
     if (canOverride && overrideBox && overrideBox.checked) payload.override = true;
-    return transport.scan(payload).then(function (reply) {
+    return api().scan(payload).then(function (reply) {
       if (reply.status === 401) return showError("expired");
       if (!reply.body || !reply.body.result) return showError("error");
       show(reply.body);
@@ -196,7 +199,7 @@
     if (!lastOkNonce) return;
     var nonce = lastOkNonce;
     undoButton.disabled = true;
-    transport.undo(nonce).then(function (reply) {
+    api().undo(nonce).then(function (reply) {
       if (reply.status === 200) {
         lastOkNonce = null;
         show(reply.body);
@@ -385,7 +388,7 @@
     var q = searchInput.value.trim();
     var serial = ++searchSerial;
     if (q.length < 2) { $("desk-search-results").textContent = ""; return; }
-    transport.search(q).then(function (reply) {
+    api().search(q).then(function (reply) {
       if (serial !== searchSerial) return;
       if (reply.status === 401) return showError("expired");
       renderGroups((reply.body && reply.body.groups) || []);
@@ -422,7 +425,7 @@
   // --- live counts --------------------------------------------------------------------------
 
   function refreshStats() {
-    return transport.stats().then(function (reply) {
+    return api().stats().then(function (reply) {
       if (reply.status !== 200) return;
       var data = reply.body;
       var line = fill(texts.of, { n: data.checked_in, total: data.expected });
@@ -451,5 +454,7 @@
     newNonce: newNonce,
     refreshStats: refreshStats,
     texts: texts,
+    request: request,
+    station: station,
   };
 })();
