@@ -1,7 +1,6 @@
 """Forms for login and the admin pages."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms import EmailField
 from wtforms import HiddenField
@@ -16,6 +15,7 @@ from wtforms.validators import Optional
 
 from outreach.accounts.models import OrganizationKind
 from outreach.accounts.models import Role
+from outreach.forms import Form
 
 ROLE_LABELS = {
     Role.ADMIN: _l("Quản trị hệ thống"),
@@ -31,13 +31,13 @@ ORGANIZATION_KIND_LABELS = {
 }
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("Thư điện tử"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(), Length(max=200)])
     next = HiddenField()
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     email = EmailField(
         _l("Thư điện tử"),
         validators=[
@@ -60,7 +60,7 @@ class UserForm(FlaskForm):
     )
 
 
-class DivisionForm(FlaskForm):
+class DivisionForm(Form):
     organization_id = SelectField(_l("Cơ quan"), coerce=int)
     name = StringField(_l("Tên phòng"), validators=[DataRequired(), Length(max=200)])
     code = StringField(
@@ -71,7 +71,7 @@ class DivisionForm(FlaskForm):
     is_active = BooleanField(_l("Đang hoạt động"), default=True)
 
 
-class OrganizationForm(FlaskForm):
+class OrganizationForm(Form):
     name = StringField(_l("Tên cơ quan"), validators=[DataRequired(), Length(max=200)])
     short_name = StringField(_l("Tên viết tắt"), validators=[DataRequired(), Length(max=50)])
     kind = SelectField(

@@ -33,6 +33,7 @@ from outreach.database import db
 from outreach.database import utcnow
 from outreach.errors import OutreachError
 from outreach.extensions import limiter
+from outreach.forms import apply_error
 from outreach.security.hooks import mark_login
 
 bp = Blueprint("accounts", __name__)
@@ -119,14 +120,6 @@ def _fill_user_choices(form: UserForm) -> None:
     ]
 
 
-def _apply_error(form, error: OutreachError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(error.message, "error")
-
-
 @bp.route("/staff/admin/users")
 @admin_required
 def users():
@@ -155,7 +148,7 @@ def user_create():
                 )
             except OutreachError as error:
                 db.session.rollback()
-                _apply_error(form, error)
+                apply_error(form, error)
             else:
                 db.session.commit()
                 flash(_("Đã tạo tài khoản %(email)s.", email=user.email), "success")
@@ -185,7 +178,7 @@ def user_edit(user_id: int):
             )
         except OutreachError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             db.session.commit()
             flash(_("Đã lưu tài khoản %(email)s.", email=user.email), "success")
@@ -258,7 +251,7 @@ def division_edit(division_id: int | None):
             )
         except OutreachError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             db.session.commit()
             flash(_("Đã lưu phòng."), "success")

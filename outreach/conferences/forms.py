@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms import DateTimeLocalField
 from wtforms import IntegerField
@@ -22,6 +21,7 @@ from outreach.conferences.models import DEFAULT_TIMEZONE
 from outreach.conferences.models import ChangeKind
 from outreach.conferences.models import ConferenceStatus
 from outreach.conferences.models import Theme
+from outreach.forms import Form as _Form
 
 THEME_LABELS = {
     Theme.ST_PROJECTS: _l("Nghiên cứu, ứng dụng KH&CN và tham gia đề tài, dự án"),
@@ -45,31 +45,6 @@ CHANGE_LABELS = {
 }
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
-
-
-class _VietnameseMessages:
-    """WTForms ships no Vietnamese catalog: its few built-in messages, in our own catalog."""
-
-    MESSAGES = {
-        "This field is required.": _l("Mục này bắt buộc."),
-        "Not a valid integer value.": _l("Nhập một số nguyên."),
-        "Not a valid datetime value.": _l("Nhập đầy đủ ngày và giờ."),
-        "Not a valid choice.": _l("Lựa chọn không hợp lệ."),
-        "Field cannot be longer than %(max)d character.": _l("Tối đa %(max)d ký tự."),
-        "Field cannot be longer than %(max)d characters.": _l("Tối đa %(max)d ký tự."),
-    }
-
-    def gettext(self, string):
-        return str(self.MESSAGES.get(string, string))
-
-    def ngettext(self, singular, plural, n):
-        return self.gettext(singular if n == 1 else plural)
-
-
-class _Form(FlaskForm):
-    class Meta:
-        def get_translations(self, form):
-            return _VietnameseMessages()
 
 
 class CheckboxListField(SelectMultipleField):

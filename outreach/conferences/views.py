@@ -34,12 +34,13 @@ from outreach.conferences.forms import SessionForm
 from outreach.conferences.models import AgendaSession
 from outreach.conferences.models import Conference
 from outreach.database import db
-from outreach.site.pagecache import FragmentCache
 from outreach.database import utcnow
 from outreach.errors import OutreachError
+from outreach.forms import apply_error
 from outreach.mail import messages
 from outreach.mail import sender
 from outreach.registration import services as registration_services
+from outreach.site.pagecache import FragmentCache
 
 bp = Blueprint("conferences", __name__)
 
@@ -59,14 +60,6 @@ def _labels():
 def _uid_host() -> str:
     """The domain in calendar UIDs: configured (stable across host names) or this host."""
     return current_app.config.get("ICS_UID_HOST") or request.host.split(":")[0]
-
-
-def _apply_error(form, error: OutreachError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(error.message, "error")
 
 
 def _ics_response(body: bytes, filename: str) -> Response:
@@ -284,7 +277,7 @@ def create():
             )
         except OutreachError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             db.session.commit()
             flash(_("Đã tạo hội nghị (bản nháp). Thêm chương trình rồi công bố."), "success")
@@ -329,7 +322,7 @@ def edit(conference_id: int):
             messages.notify_conference_changes(conference, changes, now=now)
         except OutreachError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             db.session.commit()
             sender.kick()
@@ -396,7 +389,7 @@ def cancel(conference_id: int):
             messages.notify_conference_changes(conference, [change], now=now)
         except OutreachError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             db.session.commit()
             sender.kick()
@@ -465,7 +458,7 @@ def session_create(conference_id: int):
             services.add_session(conference, _session_input(form), actor=current_user, now=utcnow())
         except OutreachError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             db.session.commit()
             flash(_("Đã thêm phiên vào chương trình."), "success")
@@ -493,7 +486,7 @@ def session_edit(conference_id: int, session_id: int):
             services.update_session(session, _session_input(form), actor=current_user, now=utcnow())
         except OutreachError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             db.session.commit()
             flash(_("Đã lưu phiên."), "success")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField
@@ -21,6 +20,7 @@ from wtforms.validators import Optional
 from outreach.conferences.models import Theme
 from outreach.documents.models import DocumentState
 from outreach.documents.models import Visibility
+from outreach.forms import Form as _Form
 
 VISIBILITY_LABELS = {
     Visibility.PUBLIC.value: _l("Công khai"),
@@ -36,29 +36,6 @@ THEME_LABELS = {
     Theme.BRANDING.value: _l("Xây dựng thương hiệu, nhãn hiệu, chỉ dẫn địa lý, OCOP"),
     Theme.INNOVATION.value: _l("Chương trình đổi mới công nghệ quốc gia"),
 }
-
-
-class _Messages:
-    MESSAGES = {
-        "This field is required.": _l("Mục này bắt buộc."),
-        "Not a valid choice.": _l("Lựa chọn không hợp lệ."),
-        "Not a valid datetime value.": _l("Nhập đầy đủ ngày và giờ."),
-        "Not a valid integer value.": _l("Nhập một số nguyên."),
-        "Field cannot be longer than %(max)d character.": _l("Tối đa %(max)d ký tự."),
-        "Field cannot be longer than %(max)d characters.": _l("Tối đa %(max)d ký tự."),
-    }
-
-    def gettext(self, string):
-        return str(self.MESSAGES.get(string, string))
-
-    def ngettext(self, singular, plural, n):
-        return self.gettext(singular if n == 1 else plural)
-
-
-class _Form(FlaskForm):
-    class Meta:
-        def get_translations(self, form):
-            return _Messages()
 
 
 def _choices(labels: dict) -> list[SelectChoice]:

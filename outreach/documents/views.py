@@ -47,6 +47,7 @@ from outreach.documents.models import DocumentVersion
 from outreach.documents.models import ProcedureGuide
 from outreach.documents.models import Visibility
 from outreach.errors import OutreachError
+from outreach.forms import apply_error
 from outreach.registration import services as registration_services
 from outreach.registration import vn
 
@@ -91,14 +92,6 @@ def _send_version(version: DocumentVersion, *, inline: bool = False) -> Response
         abort(404)
     response = send_file(path, mimetype=version.media_type, conditional=True, etag=version.sha256)
     return _harden(response, name=version.original_name, extension=version.extension, inline=inline)
-
-
-def _apply_error(form, error: OutreachError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(error.message, "error")
 
 
 def _wants_json() -> bool:
@@ -322,7 +315,7 @@ def _handle_upload(form: UploadForm, *, back: str, **owner):
         db.session.rollback()
         if _wants_json():
             return jsonify({"ok": False, "message": error.message}), _error_status(error)
-        _apply_error(form, error)
+        apply_error(form, error)
         return None, _error_status(error)
     db.session.commit()
     message = _("Đã tải lên %(n)d tài liệu.", n=len(created))
@@ -413,7 +406,7 @@ def edit(document_id: int):
             )
         except OutreachError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            apply_error(form, error)
             status = 400
         else:
             db.session.commit()
@@ -518,7 +511,7 @@ def board(conference_id: int):
             services.set_briefing_deadline(conference, value, actor=current_user, now=utcnow())
         except OutreachError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            apply_error(form, error)
             status = 400
         else:
             db.session.commit()
@@ -647,7 +640,7 @@ def guide_create():
             guide = services.save_guide(_guide_input(form), actor=current_user, now=utcnow())
         except OutreachError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            apply_error(form, error)
             status = 400
         else:
             db.session.commit()
@@ -677,7 +670,7 @@ def guide_edit(guide_id: int):
             services.save_guide(_guide_input(form), guide=guide, actor=current_user, now=utcnow())
         except OutreachError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            apply_error(form, error)
             status = 400
         else:
             db.session.commit()

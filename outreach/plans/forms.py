@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField
 from wtforms import IntegerField
 from wtforms import SelectChoice
@@ -17,6 +16,7 @@ from wtforms.validators import InputRequired
 from wtforms.validators import Length
 from wtforms.validators import Optional
 
+from outreach.forms import Form as _Form
 from outreach.plans.models import BudgetCategory
 from outreach.plans.models import ItemStatus
 from outreach.plans.models import QuantityRule
@@ -45,31 +45,6 @@ RULE_LABELS = {
     QuantityRule.PER_CHECKED_IN: _l("Theo người có mặt"),
     QuantityRule.PER_PACK: _l("Theo số bộ tài liệu in"),
 }
-
-
-class _VietnameseMessages:
-    """WTForms ships no Vietnamese catalog: its built-in messages, in our own catalog."""
-
-    MESSAGES = {
-        "This field is required.": _l("Mục này bắt buộc."),
-        "Not a valid integer value.": _l("Nhập một số nguyên."),
-        "Not a valid date value.": _l("Nhập ngày theo dạng ngày/tháng/năm."),
-        "Not a valid choice.": _l("Lựa chọn không hợp lệ."),
-        "Field cannot be longer than %(max)d character.": _l("Tối đa %(max)d ký tự."),
-        "Field cannot be longer than %(max)d characters.": _l("Tối đa %(max)d ký tự."),
-    }
-
-    def gettext(self, string):
-        return str(self.MESSAGES.get(string, string))
-
-    def ngettext(self, singular, plural, n):
-        return self.gettext(singular if n == 1 else plural)
-
-
-class _Form(FlaskForm):
-    class Meta:
-        def get_translations(self, form):
-            return _VietnameseMessages()
 
 
 class CheckboxListField(SelectMultipleField):

@@ -27,6 +27,7 @@ from outreach.conferences.models import Conference
 from outreach.database import db
 from outreach.database import utcnow
 from outreach.errors import OutreachError
+from outreach.forms import apply_error
 from outreach.plans import budget_xlsx
 from outreach.plans import report_pdf
 from outreach.plans import services
@@ -65,14 +66,6 @@ def _timezone() -> str:
 
 def _finance_code() -> str:
     return current_app.config["FINANCE_DIVISION_CODE"]
-
-
-def _apply_error(form, error: OutreachError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(error.message, "error")
 
 
 def _plan_or_404(plan_id: int) -> Plan:
@@ -128,7 +121,7 @@ def create():
             )
         except OutreachError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             db.session.commit()
             flash(_("Đã lưu kế hoạch. Thêm các mục công việc."), "success")
@@ -215,7 +208,7 @@ def item_create(plan_id: int):
             item = services.add_item(plan, _item_input(form), actor=current_user, now=utcnow())
         except OutreachError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             db.session.commit()
             flash(_("Đã thêm mục %(section)s.", section=item.section), "success")
@@ -243,7 +236,7 @@ def item_edit(plan_id: int, item_id: int):
             services.update_item(item, data, actor=current_user, now=utcnow())
         except OutreachError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             db.session.commit()
             flash(_("Đã lưu mục %(section)s.", section=item.section), "success")
@@ -270,7 +263,7 @@ def item(plan_id: int, item_id: int):
             )
         except OutreachError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             db.session.commit()
             flash(_("Đã ghi tiến độ."), "success")
@@ -426,7 +419,7 @@ def budget_line_create(conference_id: int):
             )
         except OutreachError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             db.session.commit()
             flash(_("Đã thêm khoản chi."), "success")
@@ -454,7 +447,7 @@ def budget_line_edit(conference_id: int, line_id: int):
             services.update_budget_line(line, _line_input(form), actor=current_user, now=utcnow())
         except OutreachError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             db.session.commit()
             flash(_("Đã lưu khoản chi."), "success")
@@ -487,7 +480,7 @@ def budget_packs(conference_id: int):
             )
         except OutreachError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             db.session.commit()
             flash(_("Đã lưu số bộ tài liệu."), "success")
@@ -577,7 +570,7 @@ def norms():
             services.save_norm(organization, _line_input(form), actor=current_user, now=utcnow())
         except OutreachError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             db.session.commit()
             flash(_("Đã lưu định mức."), "success")

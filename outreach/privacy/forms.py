@@ -1,7 +1,6 @@
 """Forms of the data-subject request pages (shape only; the rules are in services)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms import DateField
 from wtforms import HiddenField
@@ -11,6 +10,8 @@ from wtforms import StringField
 from wtforms.validators import DataRequired
 from wtforms.validators import Length
 
+from outreach.forms import Form
+
 KIND_LABELS = {
     "access": _l("Xem, nhận bản sao dữ liệu"),
     "erasure": _l("Xóa, ẩn danh dữ liệu"),
@@ -18,7 +19,7 @@ KIND_LABELS = {
 }
 
 
-class FindForm(FlaskForm):
+class FindForm(Form):
     contact = StringField(
         _l("Số điện thoại hoặc thư điện tử"),
         validators=[
@@ -29,7 +30,7 @@ class FindForm(FlaskForm):
     )
 
 
-class PersonActionForm(FlaskForm):
+class PersonActionForm(Form):
     """Export or withdraw for the person found (the contact travels in a POST body, never in a
     URL, so it is not kept in logs or browser history)."""
 
@@ -44,7 +45,7 @@ class EraseForm(PersonActionForm):
     )
 
 
-class RequestForm(FlaskForm):
+class RequestForm(Form):
     kind = SelectField(
         _l("Loại yêu cầu"),
         choices=[SelectChoice(code, label) for code, label in KIND_LABELS.items()],

@@ -5,11 +5,9 @@ which reports errors by these field names (``cooperative-tax_code``, ``delegates
 """
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms import EmailField
 from wtforms import FieldList
-from wtforms import Form
 from wtforms import FormField
 from wtforms import HiddenField
 from wtforms import IntegerField
@@ -22,6 +20,8 @@ from wtforms.validators import Length
 from wtforms.validators import NumberRange
 from wtforms.validators import Optional
 
+from outreach.forms import Form
+from outreach.forms import SubForm
 from outreach.registration.models import CooperativeKind
 from outreach.registration.models import Gender
 
@@ -49,7 +49,7 @@ STATUS_LABELS = {
 }
 
 
-class CooperativeForm(Form):
+class CooperativeForm(SubForm):
     kind = RadioField(
         _l("Loại hình"),
         choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()],
@@ -71,7 +71,7 @@ class CooperativeForm(Form):
     )
 
 
-class DelegateForm(Form):
+class DelegateForm(SubForm):
     id = HiddenField()
     full_name = StringField(_l("Họ và tên"), validators=[Length(max=400)])
     position = StringField(_l("Chức vụ"), validators=[Length(max=200)])
@@ -84,7 +84,7 @@ class DelegateForm(Form):
     email = EmailField(_l("Thư điện tử (không bắt buộc)"), validators=[Length(max=300)])
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(Form):
     submission_id = HiddenField()
     cooperative = FormField(CooperativeForm)
     contact_name = StringField(_l("Người liên hệ"), validators=[Length(max=400)])
@@ -103,11 +103,11 @@ class RegistrationForm(FlaskForm):
     )
 
 
-class DelegatesForm(FlaskForm):
+class DelegatesForm(Form):
     delegates = FieldList(FormField(DelegateForm), min_entries=1)
 
 
-class LostLinkForm(FlaskForm):
+class LostLinkForm(Form):
     contact = StringField(
         _l("Số điện thoại hoặc thư điện tử liên hệ"),
         description=_l("Số điện thoại hoặc thư điện tử đã khai khi đăng ký."),
@@ -115,5 +115,5 @@ class LostLinkForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A bare form: just the CSRF token, for one-button actions."""

@@ -38,6 +38,7 @@ from outreach.database import db
 from outreach.database import utcnow
 from outreach.errors import OutreachError
 from outreach.extensions import csrf
+from outreach.forms import apply_error
 from outreach.i18n import format_datetime_short
 from outreach.mail import messages
 from outreach.mail import sender
@@ -82,32 +83,6 @@ def _private(response: Response) -> Response:
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _fields_by_name(form) -> dict:
-    found = {}
-
-    def walk(fields):
-        for field in fields:
-            found[field.name] = field
-            if hasattr(field, "entries"):
-                walk(field.entries)
-            elif hasattr(field, "form"):
-                walk(field.form)
-
-    walk(form)
-    return found
-
-
-def _apply_errors(form, error: OutreachError) -> None:
-    errors = getattr(error, "errors", None) or {error.field or "": error.message}
-    fields = _fields_by_name(form)
-    for name, message in errors.items():
-        field = fields.get(name)
-        if field is not None:
-            field.errors = [*field.errors, message]
-        else:
-            flash(message, "error")
 
 
 @functools.lru_cache(maxsize=1)
@@ -256,7 +231,7 @@ def _handle_registration(conference: Conference, *, entered_by=None, template: s
                 result = services.RegistrationResult(repeat, None, is_repeat=True)
             except OutreachError as error:
                 db.session.rollback()
-                _apply_errors(form, error)
+                apply_error(form, error)
                 return render_template(
                     template, form=form, conference=conference, state=state, **_labels()
                 ), 422
@@ -428,7 +403,7 @@ def change_delegates(token: str):
             sender.kick()
         except OutreachError as error:
             db.session.rollback()
-            _apply_errors(form, error)
+            apply_error(form, error)
         else:
             flash(
                 _(
@@ -633,7 +608,7 @@ def staff_detail(conference_id: int, registration_id: int):
             sender.kick()
         except OutreachError as error:
             db.session.rollback()
-            _apply_errors(form, error)
+            apply_error(form, error)
         else:
             flash(_("Đã lưu danh sách người tham dự."), "success")
             return redirect(request.path)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms import SelectChoice
 from wtforms import SelectField
@@ -11,12 +10,13 @@ from wtforms import TextAreaField
 from wtforms.validators import InputRequired
 from wtforms.validators import Length
 
+from outreach.forms import Form
 from outreach.reports.models import FollowUpStatus
 from outreach.reports.services import FOLLOW_UP_LABELS
 from outreach.reports.services import NOTE_MAX_LENGTH
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(Form):
     status = SelectField(
         _l("Tình trạng"),
         choices=[SelectChoice(s.value, FOLLOW_UP_LABELS[s]) for s in FollowUpStatus],
