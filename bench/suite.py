@@ -178,7 +178,7 @@ def seed(database: Path, instance: Path) -> dict:
             sa.select(Registration.id, Registration.conference_id)).all()
         delegates, codes = [], []
         for number, (registration_id, conference_id) in enumerate(
-                (r for r in rows for _ in range(DELEGATES_PER_REGISTRATION))):
+                r for r in rows for _ in range(DELEGATES_PER_REGISTRATION)):
             name = f"{rng.choice(['Nguyễn', 'Trần', 'Lê', 'Phạm'])} Văn {number}"
             code = new_ticket_code()
             delegates.append({
