@@ -21,3 +21,8 @@ class DoorLinkForm(FlaskForm):
 
 class RevokeForm(FlaskForm):
     """Only the CSRF token."""
+
+
+class PaperForm(FlaskForm):
+    """The paper page's form: its CSRF token; the ticked delegates come as ``ids`` checkboxes
+    (read with ``request.form.getlist``, one per listed delegate)."""

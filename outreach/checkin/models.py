@@ -27,6 +27,8 @@ class Method(enum.StrEnum):
     QR = "qr"
     SEARCH = "search"
     PAPER = "paper"
+    #: a person added at the door (issue 7): registered, given a ticket and admitted at once
+    WALKIN = "walkin"
 
 
 class Result(enum.StrEnum):
@@ -110,7 +112,7 @@ class CheckIn(db.Model):
     door_link: Mapped[DoorLink | None] = relationship(foreign_keys=[door_link_id])
 
     __table_args__ = (
-        sa.CheckConstraint("method IN ('qr', 'search', 'paper')", name="method"),
+        sa.CheckConstraint("method IN ('qr', 'search', 'paper', 'walkin')", name="method"),
         sa.CheckConstraint(
             "result IN ('ok', 'already_checked_in', 'unknown', 'revoked', 'cancelled', "
             "'waitlisted', 'wrong_conference', 'not_open', 'throttled')",

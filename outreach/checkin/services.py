@@ -26,9 +26,11 @@ import re
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.exc import IntegrityError
 
 from outreach.accounts.models import Role
+from outreach.checkin import paper
 from outreach.checkin import rules
 from outreach.checkin.models import STATION_MAX_LENGTH
 from outreach.checkin.models import CheckIn
@@ -36,14 +38,19 @@ from outreach.checkin.models import DoorLink
 from outreach.checkin.models import Method
 from outreach.checkin.models import Result
 from outreach.checkin.tickets import hash_token
+from outreach.checkin.tickets import new_ticket_code
 from outreach.checkin.tickets import new_token
 from outreach.checkin.tickets import normalise_scanned_code
+from outreach.conferences import places
 from outreach.conferences import services as conference_services
 from outreach.conferences.models import Conference
 from outreach.database import db
 from outreach.errors import OutreachError
+from outreach.i18n import format_datetime_short
+from outreach.registration import services as registration_rules
 from outreach.registration import vn
 from outreach.registration.models import Cooperative
+from outreach.registration.models import CooperativeKind
 from outreach.registration.models import Delegate
 from outreach.registration.models import Registration
 from outreach.registration.models import RegistrationStatus
@@ -1086,3 +1093,523 @@ def _batch_tickets(conference_id: int, scans: list[OfflineScan]) -> dict[tuple, 
             )
             found[(kind, row[8] if kind == "code" else row[0])] = ticket
     return found
+
+
+# --- paper: the sign-in sheet, badges, attendance ticked after the event (issue 7) ------------
+
+#: ``order`` values of the sign-in sheet and the paper page
+ORDER_COOPERATIVE = "cooperative"
+ORDER_NAME = "name"
+SHEET_ORDERS = (ORDER_COOPERATIVE, ORDER_NAME)
+#: the door name written on check-ins recorded from the signed sheet
+PAPER_STATION = "Danh sách giấy"
+BLANK_ROWS_DEFAULT = 20
+BLANK_ROWS_MAX = 200
+
+
+@dataclasses.dataclass(frozen=True)
+class PaperRow:
+    """A confirmed delegate with a live ticket, as the sheet, the badges and the paper page
+    show them (no phone, no e-mail)."""
+
+    id: int
+    full_name: str
+    position: str
+    cooperative: str
+    cooperative_id: int
+    ticket_code: str
+    checked_in_at: dt.datetime | None
+    #: the door and method of the admission that counts, when checked in
+    station: str | None = None
+    method: str | None = None
+
+
+def paper_rows(
+    conference: Conference, *, order: str = ORDER_NAME, ids: list[int] | None = None
+) -> list[PaperRow]:
+    """Confirmed delegates with live tickets, sorted the Vietnamese way: by given name
+    (``vn.name_sort_key``), or by cooperative (name order inside each). ``ids`` keeps only
+    those delegates (others, and ids of other conferences, are left out silently)."""
+    query = (
+        sa.select(
+            Delegate.id,
+            Delegate.full_name,
+            Delegate.position,
+            Cooperative.name,
+            Cooperative.id,
+            Delegate.ticket_code,
+            Delegate.checked_in_at,
+        )
+        .join(Registration, Registration.id == Delegate.registration_id)
+        .join(Cooperative, Cooperative.id == Registration.cooperative_id)
+        .where(
+            Delegate.conference_id == conference.id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+            Delegate.revoked_at.is_(None),
+        )
+    )
+    if ids is not None:
+        query = query.where(Delegate.id.in_(ids[:5000]))
+    rows = db.session.execute(query).all()
+    admitted = [row[0] for row in rows if row[6] is not None]
+    doors: dict[int, tuple[str, str]] = {}
+    if admitted:
+        for delegate_id, station, method in db.session.execute(
+            sa.select(CheckIn.delegate_id, CheckIn.station, CheckIn.method)
+            .where(
+                CheckIn.conference_id == conference.id,
+                CheckIn.result == Result.OK,
+                CheckIn.undone_at.is_(None),
+                CheckIn.delegate_id.in_(admitted),
+            )
+            .order_by(CheckIn.at, CheckIn.id)
+        ):
+            doors.setdefault(delegate_id, (station, method))
+    people = [
+        PaperRow(
+            id=row[0],
+            full_name=row[1],
+            position=row[2] or "",
+            cooperative=row[3],
+            cooperative_id=row[4],
+            ticket_code=row[5],
+            checked_in_at=row[6],
+            station=doors.get(row[0], (None, None))[0],
+            method=doors.get(row[0], (None, None))[1],
+        )
+        for row in rows
+    ]
+    if order == ORDER_COOPERATIVE:
+        return sorted(
+            people,
+            key=lambda p: (
+                vn.name_sort_key(p.cooperative),
+                p.cooperative_id,
+                vn.name_sort_key(p.full_name),
+                p.id,
+            ),
+        )
+    return sorted(people, key=lambda p: (vn.name_sort_key(p.full_name), p.id))
+
+
+def _when_text(conference: Conference) -> str:
+    start = format_datetime_short(conference.starts_at, conference.timezone)
+    end = format_datetime_short(conference.ends_at, conference.timezone)
+    if start[-10:] == end[-10:]:
+        end = end[:5]  # the same day: "08:00 10/12/2026 – 11:30"
+    return f"{start} – {end}"
+
+
+def sheet_header(conference: Conference) -> paper.SheetHeader:
+    venue = ", ".join(
+        part
+        for part in (
+            conference.venue_name,
+            conference.venue_address,
+            places.format_place(conference.ward_code, conference.province_code),
+        )
+        if part
+    )
+    hosts = f"Đơn vị chủ trì: {conference.host.name}"
+    if conference.cohosts:
+        hosts += " · Phối hợp: " + ", ".join(o.name for o in conference.cohosts)
+    return paper.SheetHeader(
+        title=conference.title,
+        when_text=_when_text(conference),
+        venue_text=venue,
+        hosts_text=hosts,
+    )
+
+
+def sign_in_sheet(conference: Conference, *, order: str) -> tuple[bytes, int]:
+    """The sign-in sheet PDF and how many people it lists."""
+    people = paper_rows(conference, order=order)
+    if order == ORDER_COOPERATIVE:
+        groups: list[paper.SheetGroup] = []
+        current = None
+        for person in people:
+            if person.cooperative_id != current:
+                current = person.cooperative_id
+                groups.append(paper.SheetGroup(person.cooperative, []))
+            groups[-1].rows.append(
+                paper.SheetRow(person.full_name, person.position, person.cooperative)
+            )
+    else:
+        groups = [
+            paper.SheetGroup(
+                "", [paper.SheetRow(p.full_name, p.position, p.cooperative) for p in people]
+            )
+        ]
+    return paper.render_sign_in_sheet(sheet_header(conference), groups), len(people)
+
+
+def blank_sheet(conference: Conference, *, rows: int = BLANK_ROWS_DEFAULT) -> bytes:
+    rows = max(1, min(rows, BLANK_ROWS_MAX))
+    return paper.render_blank_sheet(sheet_header(conference), rows)
+
+
+def badges(conference: Conference, *, ids: list[int] | None = None) -> tuple[bytes | None, int]:
+    """Badges of all confirmed delegates (by name), or of ``ids`` only; (None, 0) when there is
+    nobody to print."""
+    people = paper_rows(conference, order=ORDER_NAME, ids=ids)
+    if not people:
+        return None, 0
+    document = paper.render_badges(
+        [
+            paper.BadgeInfo(
+                code=p.ticket_code,
+                full_name=p.full_name,
+                position=p.position,
+                cooperative=p.cooperative,
+                conference_title=conference.title,
+            )
+            for p in people
+        ]
+    )
+    return document, len(people)
+
+
+@dataclasses.dataclass(frozen=True)
+class PaperResult:
+    #: admitted now
+    admitted: int
+    #: already checked in (left as they were)
+    already: int
+    #: not confirmed delegates of this conference with a live ticket (ignored)
+    ignored: int
+
+
+def record_paper_attendance(
+    conference: Conference, delegate_ids: list[int], *, actor, now: dt.datetime
+) -> PaperResult:
+    """Admit the people ticked as having signed the paper sheet.
+
+    Each goes through the same conditional update as :func:`scan` (a person already checked in
+    keeps their first admission, nobody is admitted twice) and gets a ``checkins`` row with
+    method ``paper``, door "Danh sách giấy" and a server-made nonce. Ticking is not undone by
+    unticking: undo is the desk's (by nonce) and is not offered here.
+    """
+    wanted = list(dict.fromkeys(i for i in delegate_ids if isinstance(i, int)))[:5000]
+    valid = {p.id for p in paper_rows(conference, ids=wanted)} if wanted else set()
+    admitted = already = 0
+    for delegate_id in wanted:
+        if delegate_id not in valid:
+            continue
+        if _run("admit", {"delegate_id": delegate_id, "now": now}).rowcount != 1:
+            already += 1
+            continue
+        admitted += 1
+        _run(
+            "log",
+            {
+                "conference_id": conference.id,
+                "delegate_id": delegate_id,
+                "at": now,
+                "scanned_at": None,
+                "user_id": getattr(actor, "id", None),
+                "door_link_id": None,
+                "station": PAPER_STATION,
+                "method": Method.PAPER,
+                "result": Result.OK,
+                "nonce": "paper-" + new_token()[:40],
+                "prior_at": None,
+                "prior_station": None,
+                "overridden": False,
+            },
+        )
+    db.session.flush()
+    return PaperResult(admitted=admitted, already=already, ignored=len(wanted) - len(valid))
+
+
+def badge_for(conference_id: int, delegate_id: int) -> tuple[bytes, str] | None:
+    """One badge (A4, first slot) and the conference's title, or None when the delegate is not a
+    confirmed delegate of this conference with a live ticket."""
+    conference = db.session.get(Conference, conference_id)
+    if conference is None:
+        return None
+    document, count = badges(conference, ids=[delegate_id])
+    return (document, conference.title) if count else None
+
+
+# --- walk-ins at the door (issue 7) -------------------------------------------------------------
+
+#: consent to processing was given orally at the desk; stored as the notice version
+WALKIN_CONSENT_SUFFIX = "/door"
+WALKIN_SUBMISSION_PREFIX = "walkin-"
+
+
+class WalkInInvalid(CheckInError):
+    """Bad input; ``errors`` maps the JSON fields to messages."""
+
+    code = "invalid"
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__(next(iter(errors.values())), field=next(iter(errors)))
+
+
+@dataclasses.dataclass(frozen=True)
+class WalkInRequest:
+    nonce: str
+    full_name: str
+    position: str = ""
+    cooperative_name: str = ""
+    phone: str = ""
+    tax_code: str = ""
+    scanned_at: dt.datetime | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class WalkInAnswer:
+    #: ok, full, phone_taken, already_registered, not_open
+    result: str
+    nonce: str
+    person: Person | None = None
+    ticket_code: str | None = None
+    checked_in_at: dt.datetime | None = None
+    station: str | None = None
+    replay: bool = False
+
+    def to_json(self, timezone: str) -> dict:
+        local = self.checked_in_at.astimezone(ZoneInfo(timezone)) if self.checked_in_at else None
+        return {
+            "result": self.result,
+            "nonce": self.nonce,
+            "delegate": self.person.to_json() if self.person else None,
+            "ticket_code": self.ticket_code,
+            "checked_in_at": self.checked_in_at.isoformat() if self.checked_in_at else None,
+            "checked_in_time": local.strftime("%H:%M") if local else None,
+            "station": self.station,
+            "replay": self.replay,
+        }
+
+
+def _walkin_replay(row: CheckIn, conference_id: int) -> WalkInAnswer:
+    if row.conference_id != conference_id or row.method != Method.WALKIN:
+        raise NotFound()
+    ticket = _ticket("by_id", delegate_id=row.delegate_id)
+    code = db.session.scalar(sa.select(Delegate.ticket_code).where(Delegate.id == row.delegate_id))
+    return WalkInAnswer(
+        result=Result.OK,
+        nonce=row.nonce,
+        person=ticket.person if ticket else None,
+        ticket_code=code,
+        checked_in_at=row.at,
+        station=row.station,
+        replay=True,
+    )
+
+
+def _clean_walkin(request: WalkInRequest) -> dict:
+    errors: dict[str, str] = {}
+
+    def text(name: str, value: str, max_length: int, *, required: bool) -> str:
+        value = " ".join((value or "").split())
+        if required and not value:
+            errors.setdefault(name, gettext("Vui lòng điền mục này."))
+        elif vn.has_control_characters(value):
+            errors.setdefault(name, gettext("Mục này chứa ký tự không hợp lệ."))
+        elif len(value) > max_length:
+            errors.setdefault(name, gettext("Tối đa %(n)d ký tự.", n=max_length))
+        return value
+
+    full_name = text(
+        "full_name", request.full_name, registration_rules.NAME_MAX_LENGTH, required=True
+    )
+    position = text(
+        "position", request.position, registration_rules.POSITION_MAX_LENGTH, required=False
+    )
+    cooperative = text("cooperative_name", request.cooperative_name, 200, required=True)
+    phone = ""
+    try:
+        phone = vn.parse_phone(request.phone or "")
+    except vn.InvalidPhone:
+        # required: the phone is how the registration lists, the one-ticket-per-phone rule and
+        # data-subject requests find a person (Delegate.phone_e164 is NOT NULL)
+        if not (request.phone or "").strip():
+            errors.setdefault("phone", gettext("Vui lòng nhập số điện thoại."))
+        errors.setdefault(
+            "phone", gettext("Số điện thoại chưa đúng. Ví dụ: 0912 345 678 hoặc 0204 3854 123.")
+        )
+    tax_code = None
+    if (request.tax_code or "").strip():
+        try:
+            tax_code = vn.parse_tax_code(request.tax_code)
+        except vn.InvalidTaxCode:
+            errors.setdefault("tax_code", gettext("Mã số HTX/MST chưa đúng."))
+    if errors:
+        raise WalkInInvalid(errors)
+    return {
+        "full_name": full_name,
+        "position": position,
+        "cooperative": cooperative,
+        "phone": phone,
+        "tax_code": tax_code,
+    }
+
+
+def add_walkin(
+    conference: Conference,
+    request: WalkInRequest,
+    *,
+    door: Door,
+    now: dt.datetime,
+    opens_before_minutes: int = DEFAULT_OPENS_BEFORE_MINUTES,
+) -> WalkInAnswer:
+    """Register a person at the door, give them a ticket and admit them, in one transaction.
+
+    Idempotent by ``nonce`` (the check-in log's unique index): a replay, e.g. from an offline
+    desk's queue, returns the first answer and creates nothing. The person gets a registration
+    of their own: a tổ hợp tác named as given (a hợp tác xã when a valid tax code is given; an
+    existing cooperative with that tax code is reused, and a confirmed registration it already
+    holds takes the person in), placed at the venue's commune, with consent to processing
+    recorded as given orally at the desk (``consent_notice_version`` ends in ``/door``, the
+    staff user in ``entered_by_id``, the door in the log row). The seat is taken by the same
+    conditional update as online registration; there is no waiting list at the door.
+
+    Refusals (``full``, ``phone_taken``, ``already_registered``, ``not_open``) change nothing and
+    are not logged, so a retry after a seat frees up may succeed.
+
+    :raises InvalidScan: for a malformed nonce.
+    :raises WalkInInvalid: for bad input, with a message per field.
+    :raises NotFound: when the nonce was used for another conference or for a scan.
+    """
+    if not NONCE_PATTERN.match(request.nonce or ""):
+        raise InvalidScan("nonce: 8 to 64 characters of A-Z a-z 0-9 _ -")
+    first = find_by_nonce(request.nonce)
+    if first is not None:
+        return _walkin_replay(first, conference.id)
+    data = _clean_walkin(request)
+    clock = rules.DeskClock(
+        conference_id=conference.id,
+        conference_status=conference.status,
+        now=now,
+        opens_at=rules.opens_at(conference.starts_at, opens_before_minutes),
+        override=door.can_override,
+    )
+    if clock.conference_status in rules.CLOSED_CONFERENCE_STATUSES or (
+        now < clock.opens_at and not clock.override
+    ):
+        return WalkInAnswer(result=Result.NOT_OPEN, nonce=request.nonce)
+
+    holder = db.session.execute(
+        _ticket_query().where(
+            _D.conference_id == conference.id,
+            _D.phone_e164 == data["phone"],
+            _D.revoked_at.is_(None),
+        )
+    ).first()
+    if holder is not None:
+        person = Person(
+            id=holder[0], name=holder[2], position=holder[3] or "", cooperative=holder[7]
+        )
+        return WalkInAnswer(result="phone_taken", nonce=request.nonce, person=person)
+
+    cooperative = None
+    registration = None
+    if data["tax_code"]:
+        cooperative = db.session.scalar(
+            sa.select(Cooperative).where(Cooperative.tax_code == data["tax_code"])
+        )
+    if cooperative is not None:
+        registration = db.session.scalar(
+            sa.select(Registration).where(
+                Registration.conference_id == conference.id,
+                Registration.cooperative_id == cooperative.id,
+                Registration.status != RegistrationStatus.CANCELLED,
+            )
+        )
+        if registration is not None and registration.status != RegistrationStatus.CONFIRMED:
+            return WalkInAnswer(result="already_registered", nonce=request.nonce)
+    if not registration_rules._take_seats(conference.id, 1):
+        return WalkInAnswer(result="full", nonce=request.nonce)
+
+    if cooperative is None:
+        cooperative = Cooperative(
+            kind=CooperativeKind.HOP_TAC_XA if data["tax_code"] else CooperativeKind.TO_HOP_TAC,
+            name=data["cooperative"],
+            name_key=vn.fold(data["cooperative"]),
+            tax_code=data["tax_code"],
+            province_code=conference.province_code,
+            ward_code=conference.ward_code,
+            created_at=now,
+            updated_at=now,
+        )
+        db.session.add(cooperative)
+    if registration is None:
+        registration = Registration(
+            conference_id=conference.id,
+            cooperative=cooperative,
+            status=RegistrationStatus.CONFIRMED,
+            manage_token_hash=hash_token(new_token()),
+            submission_id=WALKIN_SUBMISSION_PREFIX + hash_token(request.nonce)[:57],
+            language="vi",
+            contact_name=data["full_name"],
+            contact_phone=data["phone"],
+            contact_email=None,
+            needs={},
+            consent_participation_at=now,
+            consent_news_at=None,
+            consent_notice_version=registration_rules.CONSENT_NOTICE_VERSION
+            + WALKIN_CONSENT_SUFFIX,
+            seats_held=1,
+            entered_by_id=door.user_id,
+            created_at=now,
+            updated_at=now,
+        )
+        db.session.add(registration)
+    else:
+        registration.seats_held += 1
+        registration.updated_at = now
+    delegate = Delegate(
+        conference_id=conference.id,
+        full_name=data["full_name"],
+        name_key=vn.fold(data["full_name"]),
+        position=data["position"],
+        phone_e164=data["phone"],
+        email=None,
+        ticket_code=new_ticket_code(),
+        checked_in_at=now,
+        created_at=now,
+    )
+    registration.delegates.append(delegate)
+    try:
+        db.session.flush()
+        _run(
+            "log",
+            {
+                "conference_id": conference.id,
+                "delegate_id": delegate.id,
+                "at": now,
+                "scanned_at": request.scanned_at,
+                "user_id": door.user_id,
+                "door_link_id": door.door_link_id,
+                "station": door.station,
+                "method": Method.WALKIN,
+                "result": Result.OK,
+                "nonce": request.nonce,
+                "prior_at": None,
+                "prior_station": None,
+                "overridden": False,
+            },
+        )
+    except IntegrityError:
+        # a concurrent request with the same nonce (or the same phone) won: nothing of ours stays
+        db.session.rollback()
+        first = find_by_nonce(request.nonce)
+        if first is not None:
+            return _walkin_replay(first, conference.id)
+        return WalkInAnswer(result="phone_taken", nonce=request.nonce)
+    return WalkInAnswer(
+        result=Result.OK,
+        nonce=request.nonce,
+        person=Person(
+            id=delegate.id,
+            name=delegate.full_name,
+            position=delegate.position,
+            cooperative=cooperative.name,
+        ),
+        ticket_code=delegate.ticket_code,
+        checked_in_at=now,
+        station=door.station,
+    )

@@ -31,8 +31,8 @@ from flask import g
 from flask import jsonify
 from flask import redirect
 from flask import render_template
-from flask import send_from_directory
 from flask import request
+from flask import send_from_directory
 from flask import session
 from flask import url_for
 from flask_babel import gettext as _
@@ -40,9 +40,11 @@ from flask_login import current_user
 
 from outreach.accounts.guards import public
 from outreach.accounts.guards import staff_required
+from outreach.audit import services as audit
 from outreach.checkin import qr
 from outreach.checkin import services
 from outreach.checkin.forms import DoorLinkForm
+from outreach.checkin.forms import PaperForm
 from outreach.checkin.forms import RevokeForm
 from outreach.checkin.models import DoorLink
 from outreach.checkin.models import Method
@@ -463,6 +465,276 @@ def api_scan_batch(conference: Conference):
     )
     db.session.commit()
     return _no_store(jsonify({"results": [result.to_json(timezone) for result in results]}))
+
+
+# --- paper: sign-in sheet, badges, attendance from the signed sheet, walk-ins (issue 7) ---------
+
+
+def _pdf_response(document: bytes, filename: str):
+    response = current_app.make_response(document)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return _no_store(response)
+
+
+def _order_arg() -> str:
+    order = request.args.get("order", services.ORDER_NAME)
+    return order if order in services.SHEET_ORDERS else services.ORDER_NAME
+
+
+def _ids(values: list[str]) -> list[int]:
+    """Delegate ids from ``?ids=1,2,3``, repeated ``ids`` fields, or both; junk is dropped."""
+    found = []
+    for value in values:
+        for part in value.split(","):
+            part = part.strip()
+            if part.isascii() and part.isdigit() and len(part) < 12:
+                found.append(int(part))
+    return found[:5000]
+
+
+def _desk_or_404(conference_id: int) -> Conference:
+    conference = db.session.get(Conference, conference_id)
+    if conference is None or not services.can_open_desk(current_user, conference):
+        abort(404)
+    return conference
+
+
+@bp.route("/staff/conferences/<int:conference_id>/sign-in-sheet.pdf")
+@staff_required("organizer")
+def sign_in_sheet(conference_id: int):
+    # organizers only: the sheet lists everyone's name, position and cooperative; the door
+    # has the desk, and prints the blank sheet below for people not on the list
+    conference = _managed_or_404(conference_id)
+    order = _order_arg()
+    document, count = services.sign_in_sheet(conference, order=order)
+    audit.record(
+        "checkin.sign_in_sheet",
+        actor=current_user,
+        object_type="conference",
+        object_id=conference.id,
+        row_count=count,
+        detail={"order": order},
+        now=utcnow(),
+    )
+    db.session.commit()
+    return _pdf_response(document, f"danh-sach-ky-nhan-{conference_id}.pdf")
+
+
+@bp.route("/staff/conferences/<int:conference_id>/sign-in-sheet-blank.pdf")
+@staff_required("organizer", "door_staff")
+def sign_in_sheet_blank(conference_id: int):
+    # no personal data on it: door staff may print it at the door too
+    conference = _desk_or_404(conference_id)
+    rows = request.args.get("rows", "")
+    count = int(rows) if rows.isascii() and rows.isdigit() and len(rows) < 5 else None
+    document = services.blank_sheet(conference, rows=count or services.BLANK_ROWS_DEFAULT)
+    return _pdf_response(document, f"danh-sach-ky-nhan-bo-sung-{conference_id}.pdf")
+
+
+@bp.route("/staff/conferences/<int:conference_id>/checkin/paper")
+@staff_required("organizer")
+def paper_page(conference_id: int):
+    conference = _managed_or_404(conference_id)
+    order = _order_arg()
+    people = services.paper_rows(conference, order=order)
+    return _no_store(
+        current_app.make_response(
+            render_template(
+                "checkin/paper.html",
+                conference=conference,
+                people=people,
+                order=order,
+                checked_in=sum(1 for p in people if p.checked_in_at),
+                form=PaperForm(),
+                blank_rows=services.BLANK_ROWS_DEFAULT,
+            )
+        )
+    )
+
+
+@bp.route("/staff/conferences/<int:conference_id>/checkin/paper", methods=["POST"])
+@staff_required("organizer")
+def paper_record(conference_id: int):
+    conference = _managed_or_404(conference_id)
+    order = _order_arg()
+    back = url_for("checkin.paper_page", conference_id=conference.id, order=order)
+    if not PaperForm().validate_on_submit():
+        flash(_("Phiên làm việc đã hết hạn. Vui lòng thử lại."), "error")
+        return redirect(back)
+    ids = _ids(request.form.getlist("ids"))
+    if not ids:
+        flash(_("Chưa chọn ai."), "error")
+        return redirect(back)
+    now = utcnow()
+    result = services.record_paper_attendance(conference, ids, actor=current_user, now=now)
+    audit.record(
+        "checkin.paper",
+        actor=current_user,
+        object_type="conference",
+        object_id=conference.id,
+        row_count=result.admitted,
+        detail={"already": result.already, "ignored": result.ignored},
+        now=now,
+    )
+    db.session.commit()
+    flash(
+        _(
+            "Đã ghi nhận có mặt %(n)d người; %(already)d người đã điểm danh từ trước.",
+            n=result.admitted,
+            already=result.already,
+        ),
+        "success",
+    )
+    return redirect(back)
+
+
+@bp.route("/staff/conferences/<int:conference_id>/badges.pdf", methods=["GET", "POST"])
+@staff_required("organizer")
+def badges(conference_id: int):
+    """All confirmed delegates' badges, or a selection: ``?ids=1,2`` or the paper page's
+    ticked ``ids`` (POST, with its CSRF token)."""
+    conference = _managed_or_404(conference_id)
+    if request.method == "POST":
+        if not PaperForm().validate_on_submit():
+            abort(400)
+        ids = _ids(request.form.getlist("ids"))
+        if not ids:
+            flash(_("Chưa chọn ai."), "error")
+            return redirect(url_for("checkin.paper_page", conference_id=conference.id))
+    else:
+        ids = _ids(request.args.getlist("ids")) if "ids" in request.args else None
+    document, count = services.badges(conference, ids=ids)
+    if document is None:
+        abort(404)
+    audit.record(
+        "checkin.badges",
+        actor=current_user,
+        object_type="conference",
+        object_id=conference.id,
+        row_count=count,
+        detail={"selection": ids is not None},
+        now=utcnow(),
+    )
+    db.session.commit()
+    return _pdf_response(document, f"the-deo-{conference_id}.pdf")
+
+
+def _one_badge(conference_id: int, delegate_id: int, *, actor, actor_kind: str, detail: dict):
+    found = services.badge_for(conference_id, delegate_id)
+    if found is None:
+        abort(404)
+    audit.record(
+        "checkin.badge",
+        actor=actor,
+        actor_kind=actor_kind,
+        object_type="delegate",
+        object_id=delegate_id,
+        row_count=1,
+        detail=detail,
+        now=utcnow(),
+    )
+    db.session.commit()
+    return _pdf_response(found[0], f"the-deo-{delegate_id}.pdf")
+
+
+@bp.route("/staff/conferences/<int:conference_id>/badges/<int:delegate_id>.pdf")
+@staff_required("organizer", "door_staff")
+def badge(conference_id: int, delegate_id: int):
+    # a badge shows name, position, cooperative and the ticket's QR, all of which the desk
+    # shows anyway: anyone who may open this conference's desk may print one
+    _desk_or_404(conference_id)
+    return _one_badge(conference_id, delegate_id, actor=current_user, actor_kind="user", detail={})
+
+
+def _door_link_arg(view: Callable) -> Callable:
+    """Guard for door pages below ``/door/<token>/``: a valid link, for its own conference only
+    (the conference is the link's; ids of other conferences' delegates answer 404)."""
+
+    @functools.wraps(view)
+    def wrapped(token: str, **kwargs):
+        link = services.find_door_link(token)
+        if link is None or not link.is_valid(utcnow()):
+            abort(401)
+        return view(link, **kwargs)
+
+    wrapped.access = "door"
+    return wrapped
+
+
+@bp.route("/door/<token>/badges/<int:delegate_id>.pdf")
+@_door_link_arg
+def door_badge(link: DoorLink, delegate_id: int):
+    # a door link sees names and cooperatives already; a badge adds the position and the QR
+    # of the ticket (no phone, no e-mail), so the door may print one for its own conference
+    return _one_badge(
+        link.conference_id,
+        delegate_id,
+        actor=None,
+        actor_kind="door_link",
+        detail={"door_link_id": link.id},
+    )
+
+
+def _read_walkin() -> tuple[services.WalkInRequest | None, str]:
+    data = request.get_json(force=True, silent=True)
+    if not isinstance(data, dict):
+        return None, "invalid_json"
+    nonce = data.get("nonce")
+    if not isinstance(nonce, str) or not services.NONCE_PATTERN.match(nonce):
+        return None, "invalid_nonce"
+    fields = {}
+    for name in ("full_name", "position", "cooperative_name", "phone", "tax_code"):
+        value = data.get(name)
+        if value is not None and not isinstance(value, str):
+            return None, f"invalid_{name}"
+        if value is not None and len(value) > 500:
+            return None, f"invalid_{name}"
+        fields[name] = value or ""
+    return (
+        services.WalkInRequest(
+            nonce=nonce, scanned_at=_parse_time(data.get("scanned_at")), **fields
+        ),
+        "",
+    )
+
+
+@bp.route("/api/checkin/<int:conference_id>/walkins", methods=["POST"])
+@desk_access
+def api_walkin(conference: Conference):
+    """Add a person at the door and admit them; idempotent by nonce (see services.add_walkin).
+
+    200 with ``result`` ok / full / phone_taken / already_registered / not_open; 400 with
+    ``errors`` per field for bad input; 409 for a nonce used for something else.
+    """
+    walkin, error = _read_walkin()
+    if walkin is None:
+        return _json_error(400, error)
+    door = g.desk.door
+    if g.desk.link is None:
+        data = request.get_json(force=True, silent=True) or {}
+        station = data.get("station") if isinstance(data.get("station"), str) else ""
+        door = dataclasses.replace(door, station=services.clean_station(station))
+    # a door link's request carries a ConferenceInfo; a walk-in needs the whole conference
+    conference = db.session.get(Conference, conference.id)
+    timezone = conference.timezone
+    try:
+        answer = services.add_walkin(
+            conference,
+            walkin,
+            door=door,
+            now=utcnow(),
+            opens_before_minutes=current_app.config["CHECKIN_OPENS_BEFORE_MINUTES"],
+        )
+    except services.WalkInInvalid as exc:
+        db.session.rollback()
+        body = {"error": "invalid", "errors": exc.errors}
+        return _no_store(jsonify(body)), 400
+    except services.NotFound:
+        db.session.rollback()
+        return _json_error(409, "nonce_used_elsewhere")
+    db.session.commit()
+    return _no_store(jsonify(answer.to_json(timezone)))
 
 
 @bp.route("/desk-sw.js")
