@@ -123,6 +123,7 @@ def world(
             "division_id": own_division.id,
             "slug": conference.slug,
             "code": registration.delegates[0].ticket_code,
+            "delegate_id": registration.delegates[0].id,
         },
         "manage_token": manage_token,
         "door_token": door_token,
@@ -212,6 +213,9 @@ SCOPED = {"conference_id", "registration_id", "session_id", "message_id"}
 TABLE = {
     # door staff serve the desk of every conference (the check-in design: no per-event assignment)
     ("checkin.desk", "door_staff"): OK,
+    # ... and so print a walk-in's badge or the blank sign-in sheet there (no phones or e-mails)
+    ("checkin.badge", "door_staff"): OK,
+    ("checkin.sign_in_sheet_blank", "door_staff"): OK,
     # budgets are the finance division's (and organizers'); other divisions get 404 there, and
     # the norms page also answers 404 to an admin who is not in the finance division
     ("plans.budgets", "division_staff_other"): NOT_FOUND,
