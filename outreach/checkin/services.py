@@ -577,7 +577,8 @@ def list_log(
 
 
 def log_summary(conference: Conference) -> dict:
-    """Answers by result, the doors seen, and the doors that were throttled (with when)."""
+    """Answers by result, the doors seen, the doors that were throttled (with when), and the
+    offline admissions the server refused when they were synced (to be looked at)."""
     by_result = dict(
         db.session.execute(
             sa.select(CheckIn.result, sa.func.count(CheckIn.id))
@@ -599,9 +600,20 @@ def log_summary(conference: Conference) -> dict:
         .group_by(CheckIn.station)
         .order_by(CheckIn.station)
     ).all()
+    # offline admissions the server refused on sync (a ticket revoked while a door was offline)
+    flagged = db.session.execute(
+        sa.select(CheckIn.at, CheckIn.station, CheckIn.result, Delegate.full_name)
+        .outerjoin(Delegate, Delegate.id == CheckIn.delegate_id)
+        .where(CheckIn.conference_id == conference.id, CheckIn.flagged)
+        .order_by(CheckIn.at)
+    ).all()
     return {
         "by_result": by_result,
         "stations": stations,
+        "flagged": [
+            {"at": at, "station": station, "result": result, "name": name}
+            for at, station, result, name in flagged
+        ],
         "throttled": [
             {"station": station, "count": count, "last_at": last}
             for station, count, last in throttled

@@ -180,6 +180,20 @@ def test_a_ticket_revoked_while_the_door_was_offline_is_flagged(conference, peop
     [row] = _log(hung)
     assert (row.result, row.flagged) == ("revoked", True)
     assert _assert_counts_agree(conference)["checked_in"] == 0
+    flagged = services.log_summary(conference)["flagged"]
+    assert [(f["name"], f["result"]) for f in flagged] == [(hung.full_name, "revoked")]
+
+
+def test_the_organizer_page_lists_what_to_review(client, auth, conference, people):
+    hung = people[0]
+    db.session.get(Delegate, hung.id).revoked_at = DOORS_OPEN
+    db.session.commit()
+    _sync(conference, [_offline(hung, AT_0740)])
+    db.session.commit()
+    auth.login()
+    page = client.get(f"/staff/conferences/{conference.id}/checkin").get_data(as_text=True)
+    assert "Cần xem lại: 1 lượt" in page
+    assert hung.full_name in page
 
 
 def test_a_registration_cancelled_while_offline_is_flagged(conference, people):
