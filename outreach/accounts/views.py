@@ -89,7 +89,7 @@ def login():
             session.permanent = True
             login_user(user)
             mark_login()  # the session ends PERMANENT_SESSION_LIFETIME after this, renewed or not
-            flash(_("Xin chào, %(name)s.", name=user.name), "success")
+            flash(_("Đã đăng nhập."), "success")
             return redirect(safe_next_url(form.next.data) or url_for("site.staff_home"))
         flash(_("Thư điện tử hoặc mật khẩu không đúng."), "error")
         return render_template("accounts/login.html", form=form), 200
