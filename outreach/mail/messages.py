@@ -46,6 +46,23 @@ def _ticket_parts(registration: Registration, domain: str) -> tuple[list, dict[i
     return parts, cids
 
 
+def _invitation(conference_id: int, method: str, delegates: list[Delegate]) -> dict:
+    """The recipe of a calendar part: the sender builds it (same UID, current SEQUENCE)."""
+    return {
+        "type": "calendar",
+        "conference_id": conference_id,
+        "method": method,
+        "attendees": _attendees(delegates),
+    }
+
+
+def _tickets_and_invitation(registration: Registration, domain: str) -> tuple[list, dict]:
+    """QR images, the PDF tickets and a REQUEST for the registration's live delegates."""
+    parts, cids = _ticket_parts(registration, domain)
+    parts.append(_invitation(registration.conference_id, "REQUEST", registration.active_delegates))
+    return parts, cids
+
+
 def news_opt_out_token(registration: Registration) -> str:
     """A signed token naming the registration, for the news opt-out link (no expiry: it must
     keep working from an old e-mail)."""
@@ -120,15 +137,7 @@ def queue_registration_result(
     link = f"{base_url.rstrip('/')}/r/{token}" if token else None
     with force_locale(registration.language or "vi"):
         if registration.status == RegistrationStatus.CONFIRMED:
-            parts, cids = _ticket_parts(registration, domain)
-            parts.append(
-                {
-                    "type": "calendar",
-                    "conference_id": registration.conference_id,
-                    "method": "REQUEST",
-                    "attendees": _attendees(registration.active_delegates),
-                }
-            )
+            parts, cids = _tickets_and_invitation(registration, domain)
             return _queue(
                 registration,
                 kind="confirmation",
@@ -155,15 +164,7 @@ def queue_registration_result(
 def queue_promotion(registration: Registration, *, domain: str, now: dt.datetime) -> int:
     """ "A seat is yours": the tickets and the invitation for a registration moved up."""
     with force_locale(registration.language or "vi"):
-        parts, cids = _ticket_parts(registration, domain)
-        parts.append(
-            {
-                "type": "calendar",
-                "conference_id": registration.conference_id,
-                "method": "REQUEST",
-                "attendees": _attendees(registration.active_delegates),
-            }
-        )
+        parts, cids = _tickets_and_invitation(registration, domain)
         return _queue(
             registration,
             kind="promotion",
@@ -179,14 +180,7 @@ def queue_promotion(registration: Registration, *, domain: str, now: dt.datetime
 def queue_cancellation(registration: Registration, *, now: dt.datetime) -> int:
     """The registration was cancelled: a notice and a CANCEL for every invitation it held."""
     with force_locale(registration.language or "vi"):
-        parts = [
-            {
-                "type": "calendar",
-                "conference_id": registration.conference_id,
-                "method": "CANCEL",
-                "attendees": _attendees(registration.delegates),
-            }
-        ]
+        parts = [_invitation(registration.conference_id, "CANCEL", registration.delegates)]
         return _queue(
             registration,
             kind="cancellation",
@@ -220,26 +214,11 @@ def queue_delegate_changes(
                     template="delegate_removed",
                     now=now,
                     to=[delegate.email],
-                    parts=[
-                        {
-                            "type": "calendar",
-                            "conference_id": registration.conference_id,
-                            "method": "CANCEL",
-                            "attendees": _attendees([delegate]),
-                        }
-                    ],
+                    parts=[_invitation(registration.conference_id, "CANCEL", [delegate])],
                     context={"delegate": delegate},
                 )
         if added and registration.status == RegistrationStatus.CONFIRMED:
-            parts, cids = _ticket_parts(registration, domain)
-            parts.append(
-                {
-                    "type": "calendar",
-                    "conference_id": registration.conference_id,
-                    "method": "REQUEST",
-                    "attendees": _attendees(registration.active_delegates),
-                }
-            )
+            parts, cids = _tickets_and_invitation(registration, domain)
             count += _queue(
                 registration,
                 kind="delegates_changed",
@@ -270,14 +249,7 @@ def queue_conference_change(
                 if conference.is_cancelled
                 else _("Thay đổi thời gian, địa điểm: %(title)s", title=conference.title)
             )
-        parts = [
-            {
-                "type": "calendar",
-                "conference_id": conference.id,
-                "method": method,
-                "attendees": _attendees(registration.active_delegates),
-            }
-        ]
+        parts = [_invitation(conference.id, method, registration.active_delegates)]
         count += _queue(
             registration,
             kind="conference_change",
