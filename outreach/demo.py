@@ -372,6 +372,17 @@ DEMO_REGISTRATIONS = [
 ]
 
 
+#: What each demo registration says it needs (choices, text), under the conference's first theme,
+#: so the divisions' needs inbox and the reports have something to show.
+DEMO_NEEDS = [
+    (["technology", "funding"], "Công nghệ sấy vải thiều giữ màu, giảm hao hụt sau thu hoạch."),
+    (["procedures"], "Hướng dẫn hồ sơ đề xuất dự án ứng dụng KH&CN cấp tỉnh."),
+    (["partner", "training"], "Tìm đơn vị nghiên cứu cùng thử nghiệm men gốm mới."),
+    (["funding"], "Kinh phí đổi mới dây chuyền tráng và sấy mỳ."),
+    (["training"], "Tập huấn kỹ thuật nuôi ong và truy xuất nguồn gốc mật ong."),
+]
+
+
 def _load_registrations(now: dt.datetime) -> None:
     """A few confirmed registrations for the first demo conference (skipped when it has any).
 
@@ -414,7 +425,10 @@ def _load_registrations(now: dt.datetime) -> None:
                 contact_phone=delegates[0].phone,
                 contact_email="",
                 delegates=delegates,
-                needs={},
+                needs={
+                    theme: {"choices": DEMO_NEEDS[index][0], "text": DEMO_NEEDS[index][1]}
+                    for theme in conference.themes[:1]
+                },
                 consent_participation=True,
             ),
             submission_id=f"demo-registration-{index + 1}",
