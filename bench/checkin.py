@@ -253,9 +253,14 @@ def run_wrk(
     connections: int,
     workdir: Path,
     offset: int = 0,
+    lua: str = WRK_SCRIPT,
+    extra_env: dict[str, str] | None = None,
 ) -> dict:
+    """One wrk run of ``lua`` (by default the scan script above) against ``url``; the script
+    must print its ``BENCH {json}`` summary line as WRK_SCRIPT's ``done`` does. bench/peer_pretix.py
+    runs its own script through this too."""
     script = workdir / "scan.lua"
-    script.write_text(WRK_SCRIPT, encoding="utf-8")
+    script.write_text(lua, encoding="utf-8")
     env = {
         **os.environ,
         "BENCH_CODES": str(codes),
@@ -263,6 +268,7 @@ def run_wrk(
         "BENCH_KIND": kind,
         "BENCH_RUN": secrets.token_hex(3),
         "BENCH_OFFSET": str(offset),
+        **(extra_env or {}),
     }
     command = [
         "wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "5s",
@@ -362,19 +368,11 @@ def check_database(database: Path) -> dict:
     return {"admitted": admitted, "ok_rows": ok_rows, "by_result": by_result}
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=int, default=10, help="per measurement (max 20)")
-    parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--delegates", type=int, default=10_000)
-    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds; best kept")
-    parser.add_argument("--generator", choices=("auto", "wrk", "httpx"), default="auto")
-    args = parser.parse_args(argv)
-    seconds = max(1, min(args.seconds, 20))
-    generator = args.generator
-    if generator == "auto":
-        generator = "wrk" if shutil.which("wrk") else "httpx"
-
+def measure(*, delegates: int, seconds: int, connections: int, rounds: int, generator: str) -> dict:
+    """Seed, serve and measure as the module's docstring says; return the best floor and scan
+    figures, every round's, and the database check (``main`` prints them; bench/peer_pretix.py
+    puts them beside its peer's)."""
+    args = argparse.Namespace(delegates=delegates, connections=connections, rounds=rounds)
     with tempfile.TemporaryDirectory(prefix="outreach-bench-") as folder:
         workdir = Path(folder)
         instance = workdir / "instance"
@@ -422,8 +420,28 @@ def main(argv: list[str] | None = None) -> int:
             server.terminate()
             server.wait(10)
         after = check_database(database)
+    return {"floor": results["floor"], "scan": results["scan"], "rounds": rounds, "after": after}
 
-    floor, scan = results["floor"], results["scan"]
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=10, help="per measurement (max 20)")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--delegates", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds; best kept")
+    parser.add_argument("--generator", choices=("auto", "wrk", "httpx"), default="auto")
+    args = parser.parse_args(argv)
+    seconds = max(1, min(args.seconds, 20))
+    generator = args.generator
+    if generator == "auto":
+        generator = "wrk" if shutil.which("wrk") else "httpx"
+
+    measured = measure(
+        delegates=args.delegates, seconds=seconds, connections=args.connections,
+        rounds=args.rounds, generator=generator,
+    )  # fmt: skip
+    floor, scan = measured["floor"], measured["scan"]
+    rounds, after = measured["rounds"], measured["after"]
     ratio = scan["rps"] / floor["rps"] if floor["rps"] else 0.0
     print(
         f"\ncheck-in scan API, SQLite, 1 gunicorn sync worker, {args.delegates} delegates, "
