@@ -181,15 +181,17 @@ def start_gunicorn(database: Path, instance: Path, port: int) -> subprocess.Pope
         "OUTREACH_BENCH_FLOOR": "true",
         "OUTREACH_RATELIMIT_ENABLED": "false",
         "OUTREACH_CHECKIN_OPENS_BEFORE_MINUTES": "600",
+        # the production config file, with one worker, no access log and no worker recycling
+        "OUTREACH_WORKERS": "1",
+        "OUTREACH_BIND": f"127.0.0.1:{port}",
+        "OUTREACH_ACCESS_LOG": "",
+        "OUTREACH_MAX_REQUESTS": "0",
     }
     command = [
         sys.executable, "-m", "gunicorn",
-        "--workers", "1",
-        "--worker-class", "sync",
+        "--config", "outreach/deploy/gunicorn.conf.py",
         "--backlog", "256",
-        "--bind", f"127.0.0.1:{port}",
         "--log-level", "warning",
-        "outreach:create_app()",
     ]  # fmt: skip
     process = subprocess.Popen(command, env=env, cwd=ROOT)
     # the arbiter binds the port before its worker has imported the app: wait for an answer

@@ -216,9 +216,14 @@ def start_gunicorn(database: Path, instance: Path, port: int, workers: int):
         "OUTREACH_WTF_CSRF_ENABLED": "false",
         "OUTREACH_MAIL_SEND_AFTER_COMMIT": "false",
         "OUTREACH_CHECKIN_UNKNOWN_PER_MINUTE": "0",
+        # the production config file, with no access log and no worker recycling
+        "OUTREACH_WORKERS": str(workers),
+        "OUTREACH_BIND": f"127.0.0.1:{port}",
+        "OUTREACH_ACCESS_LOG": "",
+        "OUTREACH_MAX_REQUESTS": "0",
     }
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--backlog", "256",
-               "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "outreach:create_app()"]
+    command = [sys.executable, "-m", "gunicorn", "--config", "outreach/deploy/gunicorn.conf.py",
+               "--backlog", "256", "--log-level", "warning"]
     process = subprocess.Popen(command, env=env, cwd=ROOT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
