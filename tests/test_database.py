@@ -15,7 +15,11 @@ from flask_migrate import upgrade
 
 from outreach import create_app
 from outreach.accounts.models import User
+from outreach.database import compiled_sql
 from outreach.database import db
+from outreach.database import driver_cursor
+from outreach.database import from_db_time
+from outreach.database import to_db_time
 
 
 def test_times_come_back_in_utc_whatever_zone_went_in(app, create_user):
@@ -35,6 +39,40 @@ def test_naive_datetimes_are_refused(app, create_user):
     user.last_login_at = dt.datetime(2026, 12, 1, 8, 0)
     with pytest.raises(sa.exc.StatementError):
         db.session.flush()
+    db.session.rollback()
+
+
+@pytest.mark.parametrize("microsecond", [0, 123456])
+def test_driver_cursor_times_read_and_write_as_the_orm_does(app, create_user, microsecond):
+    """The scan path writes and reads UTCDateTime columns on the driver's cursor: what it
+    writes must read back through the ORM, compare as the ORM's values do, and vice versa."""
+    user = create_user()
+    hanoi = dt.timezone(dt.timedelta(hours=7))
+    at = dt.datetime(2026, 12, 1, 8, 0, 5, microsecond, tzinfo=hanoi)
+    users = User.__table__
+    update = (
+        sa.update(users)
+        .where(users.c.id == sa.bindparam("user_id"))
+        .values(last_login_at=sa.bindparam("at"))
+    )
+    dialect = db.engine.dialect.name
+    driver_cursor().execute(
+        compiled_sql(update, dialect), {"user_id": user.id, "at": to_db_time(at, dialect)}
+    )
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(User, user.id).last_login_at == at  # the ORM reads the raw write
+    # ... the database compares it with an ORM-bound value (text order on SQLite) ...
+    assert db.session.scalar(
+        sa.select(sa.func.count()).where(users.c.id == user.id, users.c.last_login_at == at)
+    ) == 1
+    # ... and the raw read of what the ORM wrote gives the same instant
+    user.last_login_at = at + dt.timedelta(seconds=1)
+    db.session.commit()
+    select = sa.select(users.c.last_login_at).where(users.c.id == sa.bindparam("user_id"))
+    cursor = driver_cursor()
+    cursor.execute(compiled_sql(select, dialect), {"user_id": user.id})
+    assert from_db_time(cursor.fetchone()[0]) == at + dt.timedelta(seconds=1)
     db.session.rollback()
 
 

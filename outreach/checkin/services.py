@@ -44,7 +44,11 @@ from outreach.checkin.tickets import normalise_scanned_code
 from outreach.conferences import places
 from outreach.conferences import services as conference_services
 from outreach.conferences.models import Conference
+from outreach.database import compiled_sql
 from outreach.database import db
+from outreach.database import driver_cursor
+from outreach.database import from_db_time
+from outreach.database import to_db_time
 from outreach.errors import OutreachError
 from outreach.i18n import format_datetime_short
 from outreach.registration import services as registration_rules
@@ -225,14 +229,31 @@ def _statements() -> dict:
     }
 
 
-def _run(name: str, params: dict):
-    """Execute a prebuilt statement on the session's connection (its transaction), skipping
-    the Session's ORM execution layer, which these table-level statements do not need."""
+_LOG_COLUMNS = (
+    "conference_id", "delegate_id", "at", "scanned_at", "user_id", "door_link_id", "station",
+    "method", "result", "nonce", "prior_at", "prior_station", "overridden", "flagged",
+)  # fmt: skip
+
+
+def _run(name: str, params: dict, cursor=None):
+    """Execute a prebuilt statement on the driver's cursor of the session's connection (its
+    transaction): see ``outreach.database.compiled_sql``. Returns the cursor, which the next
+    statement of the same transaction may reuse."""
+    keys = _LOG_COLUMNS if name == "log" else None
+    sql = compiled_sql(_statements()[name], db.engine.dialect.name, keys)
+    cursor = cursor or driver_cursor()
+    cursor.execute(sql, params)
+    return cursor
+
+
+def _core(name: str, params: dict):
+    """The same statements through SQLAlchemy Core, for the paths that are not per-scan (sync
+    of offline batches, paper, walk-ins): types converted by the columns, any set of columns."""
     return db.session.connection().execute(_statements()[name], params)
 
 
-def _ticket(name: str, **params) -> _Ticket | None:
-    row = _run(name, params).first()
+def _ticket(name: str, cursor=None, **params) -> _Ticket | None:
+    row = _run(name, params, cursor).fetchone()
     if row is None:
         return None
     return _Ticket(
@@ -240,7 +261,7 @@ def _ticket(name: str, **params) -> _Ticket | None:
             conference_id=row[1],
             registration_status=row[6],
             revoked=row[4] is not None,
-            checked_in_at=row[5],
+            checked_in_at=from_db_time(row[5]),
         ),
         delegate_id=row[0],
         person=Person(id=row[0], name=row[2], position=row[3] or "", cooperative=row[7]),
@@ -345,12 +366,15 @@ def scan(
     # work, loses the insert below, rolls back and returns the first answer (retries are rare;
     # every scan saves a query).
     method = Method.QR if request.code is not None else Method.SEARCH
+    cursor = driver_cursor()
     if method == Method.QR:
         code = normalise_scanned_code(request.code)
-        ticket = _ticket("by_code", code=code) if code else None
+        ticket = _ticket("by_code", cursor, code=code) if code else None
     else:
         # a search only offers this conference's delegates; any other id is not a ticket
-        ticket = _ticket("by_id_in", delegate_id=request.delegate_id, conference_id=conference.id)
+        ticket = _ticket(
+            "by_id_in", cursor, delegate_id=request.delegate_id, conference_id=conference.id
+        )
     clock = rules.DeskClock(
         conference_id=conference.id,
         conference_status=conference.status,
@@ -367,33 +391,37 @@ def scan(
     ):
         result = Result.THROTTLED
 
+    dialect = db.engine.dialect.name
     prior_at = prior_station = None
     if result == Result.OK:
-        admitted = _run("admit", {"delegate_id": ticket.delegate_id, "now": now})
+        admitted = _run(
+            "admit", {"delegate_id": ticket.delegate_id, "now": to_db_time(now, dialect)}, cursor
+        )
         if admitted.rowcount != 1:
             result = Result.ALREADY_CHECKED_IN
     if result == Result.ALREADY_CHECKED_IN:
         prior_at, prior_station = _first_admission(ticket.delegate_id)
 
-    # a Core INSERT: the log row is never read back in this request, so no ORM object
+    # the log row is never read back in this request, so no ORM object
     values = {
         "conference_id": conference.id,
         "delegate_id": ticket.delegate_id if ticket else None,
-        "at": now,
-        "scanned_at": request.scanned_at,
+        "at": to_db_time(now, dialect),
+        "scanned_at": to_db_time(request.scanned_at, dialect),
         "user_id": door.user_id,
         "door_link_id": door.door_link_id,
         "station": door.station,
-        "method": method,
-        "result": result,
+        "method": str(method),
+        "result": str(result),
         "nonce": request.nonce,
-        "prior_at": prior_at,
+        "prior_at": to_db_time(prior_at, dialect),
         "prior_station": prior_station,
-        "overridden": result == Result.OK and request.override and door.can_override,
+        "overridden": bool(result == Result.OK and request.override and door.can_override),
+        "flagged": False,
     }
     try:
-        _run("log", values)
-    except IntegrityError:
+        _run("log", values, cursor)
+    except (IntegrityError, db.engine.dialect.loaded_dbapi.IntegrityError):
         # The same nonce was answered meanwhile: undo our update too, and give its answer.
         db.session.rollback()
         first = find_by_nonce(request.nonce)
@@ -694,10 +722,17 @@ def door_access(token: str | None) -> tuple[DoorLinkInfo, ConferenceInfo] | None
     """The door link with this token and its conference, in one query (every API request)."""
     if not token or len(token) > 200:
         return None
-    row = _run("door_access", {"token_hash": hash_token(token)}).first()
+    row = _run("door_access", {"token_hash": hash_token(token)}).fetchone()
     if row is None:
         return None
-    return DoorLinkInfo(*row[:5]), ConferenceInfo(*row[5:])
+    link_id, conference_id, station, expires_at, revoked_at = row[:5]
+    link = DoorLinkInfo(
+        link_id, conference_id, station, from_db_time(expires_at), from_db_time(revoked_at)
+    )
+    conference = ConferenceInfo(
+        row[5], row[6], from_db_time(row[7]), from_db_time(row[8]), row[9]
+    )
+    return link, conference
 
 
 def list_door_links(conference: Conference) -> list[DoorLink]:
@@ -1035,7 +1070,7 @@ def _sync(conference, scans, *, door: Door, now, opens_before: int) -> list[Sync
             prior_at, prior_station = _first_admission(ticket.delegate_id)
             admitted_at[ticket.delegate_id] = prior_at
         flagged = item.local_result == Result.OK and result in rules.REFUSALS
-        _run(
+        _core(
             "log",
             {
                 "conference_id": conference.id,
@@ -1307,11 +1342,11 @@ def record_paper_attendance(
     for delegate_id in wanted:
         if delegate_id not in valid:
             continue
-        if _run("admit", {"delegate_id": delegate_id, "now": now}).rowcount != 1:
+        if _core("admit", {"delegate_id": delegate_id, "now": now}).rowcount != 1:
             already += 1
             continue
         admitted += 1
-        _run(
+        _core(
             "log",
             {
                 "conference_id": conference.id,
@@ -1587,7 +1622,7 @@ def add_walkin(
     registration.delegates.append(delegate)
     try:
         db.session.flush()
-        _run(
+        _core(
             "log",
             {
                 "conference_id": conference.id,
