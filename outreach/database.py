@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import datetime as dt
 import functools
 from typing import Annotated
@@ -83,15 +84,35 @@ def utcnow() -> dt.datetime:
 # datetimes with ``to_db_time`` / ``from_db_time`` (what UTCDateTime does for the ORM).
 
 
+@dataclasses.dataclass(frozen=True)
+class DriverStatement:
+    """SQL text for the driver, and the values of the statement's own constants (a LIMIT 1,
+    say), which the caller's parameters complete."""
+
+    sql: str
+    constants: dict
+
+    def params(self, values: dict) -> dict:
+        return {**self.constants, **values} if self.constants else values
+
+
 @functools.cache
-def compiled_sql(statement: sa.ClauseElement, dialect_name: str, column_keys=None) -> str:
-    """``statement`` as SQL text with named parameters the driver accepts as a dict:
+def compiled_sql(
+    statement: sa.ClauseElement, dialect_name: str, column_keys=None
+) -> DriverStatement:
+    """``statement`` compiled once for the driver, with named parameters it accepts as a dict:
     ``:name`` for sqlite3, ``%(name)s`` for psycopg."""
     if dialect_name == "sqlite":
         dialect = sqlite_dialect.dialect(paramstyle="named")
     else:
         dialect = db.engine.dialect
-    return str(statement.compile(dialect=dialect, column_keys=column_keys))
+    compiled = statement.compile(dialect=dialect, column_keys=column_keys)
+    constants = {
+        name: bind.value
+        for name, bind in compiled.binds.items()
+        if not bind.required and bind.value is not None
+    }
+    return DriverStatement(str(compiled), constants)
 
 
 def driver_cursor():
@@ -148,4 +169,8 @@ def configure_sqlite(engine: sa.engine.Engine, *, busy_timeout_ms: int = 10_000)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+        # straight to the driver: this runs at the start of every transaction, and SQLAlchemy's
+        # statement machinery around a bare BEGIN costs more than the BEGIN itself
+        connection.connection.driver_connection.execute(
+            "BEGIN IMMEDIATE" if write_intent.get() else "BEGIN"
+        )

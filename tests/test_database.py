@@ -57,7 +57,7 @@ def test_driver_cursor_times_read_and_write_as_the_orm_does(app, create_user, mi
     )
     dialect = db.engine.dialect.name
     driver_cursor().execute(
-        compiled_sql(update, dialect), {"user_id": user.id, "at": to_db_time(at, dialect)}
+        compiled_sql(update, dialect).sql, {"user_id": user.id, "at": to_db_time(at, dialect)}
     )
     db.session.commit()
     db.session.expire_all()
@@ -71,7 +71,7 @@ def test_driver_cursor_times_read_and_write_as_the_orm_does(app, create_user, mi
     db.session.commit()
     select = sa.select(users.c.last_login_at).where(users.c.id == sa.bindparam("user_id"))
     cursor = driver_cursor()
-    cursor.execute(compiled_sql(select, dialect), {"user_id": user.id})
+    cursor.execute(compiled_sql(select, dialect).sql, {"user_id": user.id})
     assert from_db_time(cursor.fetchone()[0]) == at + dt.timedelta(seconds=1)
     db.session.rollback()
 

@@ -171,6 +171,7 @@ _R = Registration.__table__.c
 _CO = Cooperative.__table__.c
 _L = DoorLink.__table__.c
 _CF = Conference.__table__.c
+_CK = CheckIn.__table__.c
 
 
 @functools.cache
@@ -208,6 +209,20 @@ def _statements() -> dict:
         .where(_D.id == bp("delegate_id"), _D.checked_in_at.is_(None))
         .values(checked_in_at=bp("now", type_=Delegate.__table__.c.checked_in_at.type)),
         "log": sa.insert(CheckIn.__table__),
+        # when and at which door the delegate was admitted: the time on the delegate, the door
+        # on the newest admission not undone
+        "first_admission": sa.select(
+            _D.checked_in_at,
+            sa.select(_CK.station)
+            .where(
+                _CK.delegate_id == _D.id,
+                _CK.result == Result.OK.value,
+                _CK.undone_at.is_(None),
+            )
+            .order_by(_CK.at.desc(), _CK.id.desc())
+            .limit(1)
+            .scalar_subquery(),
+        ).where(_D.id == bp("delegate_id")),
         "conference": sa.select(_CF.id, _CF.status, _CF.starts_at, _CF.ends_at, _CF.timezone).where(
             _CF.id == bp("conference_id")
         ),
@@ -240,9 +255,9 @@ def _run(name: str, params: dict, cursor=None):
     transaction): see ``outreach.database.compiled_sql``. Returns the cursor, which the next
     statement of the same transaction may reuse."""
     keys = _LOG_COLUMNS if name == "log" else None
-    sql = compiled_sql(_statements()[name], db.engine.dialect.name, keys)
+    statement = compiled_sql(_statements()[name], db.engine.dialect.name, keys)
     cursor = cursor or driver_cursor()
-    cursor.execute(sql, params)
+    cursor.execute(statement.sql, statement.params(params))
     return cursor
 
 
@@ -268,20 +283,12 @@ def _ticket(name: str, cursor=None, **params) -> _Ticket | None:
     )
 
 
-def _first_admission(delegate_id: int) -> tuple[dt.datetime | None, str | None]:
+def _first_admission(delegate_id: int, cursor=None) -> tuple[dt.datetime | None, str | None]:
     """When and at which door the delegate was admitted (read fresh, past the session cache)."""
-    at = db.session.scalar(sa.select(Delegate.checked_in_at).where(Delegate.id == delegate_id))
-    station = db.session.scalar(
-        sa.select(CheckIn.station)
-        .where(
-            CheckIn.delegate_id == delegate_id,
-            CheckIn.result == Result.OK,
-            CheckIn.undone_at.is_(None),
-        )
-        .order_by(CheckIn.at.desc(), CheckIn.id.desc())
-        .limit(1)
-    )
-    return at, station
+    row = _run("first_admission", {"delegate_id": delegate_id}, cursor).fetchone()
+    if row is None:
+        return None, None
+    return from_db_time(row[0]), row[1]
 
 
 def find_by_nonce(nonce: str) -> CheckIn | None:
@@ -400,7 +407,7 @@ def scan(
         if admitted.rowcount != 1:
             result = Result.ALREADY_CHECKED_IN
     if result == Result.ALREADY_CHECKED_IN:
-        prior_at, prior_station = _first_admission(ticket.delegate_id)
+        prior_at, prior_station = _first_admission(ticket.delegate_id, cursor)
 
     # the log row is never read back in this request, so no ORM object
     values = {
