@@ -106,19 +106,6 @@ def register_request_hooks(app: Flask) -> None:
             app.extensions["outreach_demo_flag"] = cached
         return {"is_demo": cached[0]}
 
-    @app.after_request
-    def _security_headers(response):
-        headers = response.headers
-        headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
-        )
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        return response
-
 
 def register_blueprints(app: Flask) -> None:
     from outreach.accounts.views import bp as accounts_bp
