@@ -184,8 +184,14 @@ def _handle_registration(conference: Conference, *, entered_by=None, template: s
     if request.method == "GET":
         form.submission_id.data = secrets.token_urlsafe(16)
         form.cooperative.province_code.data = current_app.config["DEFAULT_PROVINCE_CODE"]
-    _pad_delegates(form, conference.delegates_per_cooperative)
     state = conference_services.registration_state(conference, now=now)
+
+    def page():
+        # empty rows for the delegates not sent yet, only when the form is shown: a valid POST
+        # never builds (or validates) them
+        _pad_delegates(form, conference.delegates_per_cooperative)
+        return render_template(template, form=form, conference=conference, state=state, **_labels())
+
     if request.method == "POST":
         if not form.validate():
             if form.csrf_token.errors:
@@ -225,16 +231,12 @@ def _handle_registration(conference: Conference, *, entered_by=None, template: s
                         _("Một số điện thoại trong đơn vừa được đăng ký. Vui lòng kiểm tra lại."),
                         "error",
                     )
-                    return render_template(
-                        template, form=form, conference=conference, state=state, **_labels()
-                    )
+                    return page()
                 result = services.RegistrationResult(repeat, None, is_repeat=True)
             except OutreachError as error:
                 db.session.rollback()
                 apply_error(form, error)
-                return render_template(
-                    template, form=form, conference=conference, state=state, **_labels()
-                ), 422
+                return page(), 422
             if entered_by is not None:
                 flash(
                     _("Đã đăng ký cho %(name)s.", name=result.registration.cooperative.name),
@@ -263,7 +265,7 @@ def _handle_registration(conference: Conference, *, entered_by=None, template: s
             if token:
                 return redirect(url_for("registration.manage", token=token))
             return render_template("registration/already_sent.html", conference=conference)
-    return render_template(template, form=form, conference=conference, state=state, **_labels())
+    return page()
 
 
 @bp.route("/conferences/<slug>/register", methods=["GET", "POST"])
