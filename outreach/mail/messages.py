@@ -134,6 +134,8 @@ def queue_registration_result(
     now: dt.datetime,
 ) -> int:
     """The confirmation (tickets, link, invitation) or the waiting-list notice."""
+    if not _recipients(registration):
+        return 0  # nobody gave an address: the manage page after the form is the confirmation
     link = f"{base_url.rstrip('/')}/r/{token}" if token else None
     with force_locale(registration.language or "vi"):
         if registration.status == RegistrationStatus.CONFIRMED:

@@ -62,8 +62,15 @@ class CooperativeForm(SubForm):
         description=_l("10 chữ số, chi nhánh 13 chữ số. Tổ hợp tác có thể bỏ trống."),
         validators=[Length(max=40)],
     )
-    province_code = SelectField(_l("Tỉnh, thành phố"), coerce=int, validators=[Optional()])
-    ward_code = SelectField(_l("Xã, phường"), coerce=int, validators=[Optional()])
+    # The lists are only filled to show the form; the service checks that the province
+    # exists and the ward lies in it (registration.services._clean_cooperative), with a
+    # clearer message than WTForms' "Not a valid choice", and without walking 100 wards.
+    province_code = SelectField(
+        _l("Tỉnh, thành phố"), coerce=int, validators=[Optional()], validate_choice=False
+    )
+    ward_code = SelectField(
+        _l("Xã, phường"), coerce=int, validators=[Optional()], validate_choice=False
+    )
     sector = StringField(_l("Lĩnh vực hoạt động"), validators=[Length(max=400)])
     main_products = StringField(_l("Sản phẩm chính"), validators=[Length(max=600)])
     member_count = IntegerField(

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError
 from email_validator import validate_email
 from flask_babel import gettext as _
+from sqlalchemy import orm
 
 from outreach.checkin.tickets import hash_token
 from outreach.checkin.tickets import new_ticket_code
@@ -112,13 +113,24 @@ class RegistrationInput:
 
 @dataclasses.dataclass
 class RegistrationResult:
-    registration: Registration
+    registration_id: int
     #: the self-service token, only known right after creation (it is stored as a hash)
     token: str | None
     #: True when this submission id was seen before and nothing new was created
     is_repeat: bool = False
     #: True when an existing cooperative record was reused (matched by tax code)
     cooperative_known: bool = False
+    #: False when neither the contact nor any delegate gave an e-mail address: there is no
+    #: confirmation to send (the page after the form is the confirmation)
+    has_address: bool = True
+
+    @functools.cached_property
+    def registration(self) -> Registration:
+        """The registration with its delegates, read on first use (one query): a sign-up by
+        phone only never needs it."""
+        return db.session.scalars(
+            _statements()["registration_with_delegates"], {"registration_id": self.registration_id}
+        ).unique().one()
 
 
 # --- validation -------------------------------------------------------------------------------
@@ -320,6 +332,9 @@ def _statements() -> dict:
         "insert_cooperative": sa.insert(_CO).returning(_CO.c.id),
         "insert_registration": sa.insert(_R).returning(_R.c.id),
         "insert_delegates": sa.insert(_D),
+        "registration_with_delegates": sa.select(Registration)
+        .options(orm.joinedload(Registration.delegates))
+        .where(Registration.id == bp("registration_id")),
     }
 
 
@@ -427,7 +442,7 @@ def register_cooperative(
     """
     repeat = find_by_submission_id(submission_id)
     if repeat is not None:
-        return RegistrationResult(repeat, None, is_repeat=True)
+        return RegistrationResult(repeat.id, None, is_repeat=True)
     staff_allowed = (
         entered_by is not None
         and conference.status in (ConferenceStatus.PUBLISHED, ConferenceStatus.CLOSED)
@@ -541,8 +556,12 @@ def register_cooperative(
             for person in delegates
         ],
     )
-    registration = db.session.get(Registration, registration_id)
-    return RegistrationResult(registration, token, cooperative_known=known)
+    return RegistrationResult(
+        registration_id,
+        token,
+        cooperative_known=known,
+        has_address=bool(contact_email or any(person.email for person in delegates)),
+    )
 
 
 def _new_delegate(conference: Conference, person: _CleanDelegate, *, now: dt.datetime) -> Delegate:

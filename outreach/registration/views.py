@@ -179,16 +179,15 @@ def _remember_token(submission_id: str, token: str) -> None:
 def _handle_registration(conference: Conference, *, entered_by=None, template: str):
     form = RegistrationForm()
     now = utcnow()
-    province = form.cooperative.province_code.data if request.method == "POST" else None
-    _fill_place_choices(form.cooperative, province)
     if request.method == "GET":
         form.submission_id.data = secrets.token_urlsafe(16)
         form.cooperative.province_code.data = current_app.config["DEFAULT_PROVINCE_CODE"]
     state = conference_services.registration_state(conference, now=now)
 
     def page():
-        # empty rows for the delegates not sent yet, only when the form is shown: a valid POST
-        # never builds (or validates) them
+        # the place lists and empty rows for the delegates not sent yet, only when the form is
+        # shown: a valid POST never builds (or validates) them
+        _fill_place_choices(form.cooperative, form.cooperative.province_code.data)
         _pad_delegates(form, conference.delegates_per_cooperative)
         return render_template(template, form=form, conference=conference, state=state, **_labels())
 
@@ -213,7 +212,7 @@ def _handle_registration(conference: Conference, *, entered_by=None, template: s
                     now=now,
                     entered_by=entered_by,
                 )
-                if not result.is_repeat:
+                if not result.is_repeat and result.has_address:
                     messages.queue_registration_result(
                         result.registration,
                         token=result.token,
@@ -232,7 +231,7 @@ def _handle_registration(conference: Conference, *, entered_by=None, template: s
                         "error",
                     )
                     return page()
-                result = services.RegistrationResult(repeat, None, is_repeat=True)
+                result = services.RegistrationResult(repeat.id, None, is_repeat=True)
             except OutreachError as error:
                 db.session.rollback()
                 apply_error(form, error)

@@ -7,6 +7,7 @@ No database and no Flask here: forms and services call these, and views map the 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -132,6 +133,7 @@ _PERSONAL_PHONE_TYPES = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function; a form often gives one number twice
 def parse_phone(raw: str) -> str:
     """Parse a Vietnamese phone number and return it in E.164 (``+84912345678``).
 
