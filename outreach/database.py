@@ -6,6 +6,7 @@ import contextvars
 import dataclasses
 import datetime as dt
 import functools
+import json
 from typing import Annotated
 
 import sqlalchemy as sa
@@ -113,6 +114,21 @@ def compiled_sql(
         if not bind.required and bind.value is not None
     }
     return DriverStatement(str(compiled), constants)
+
+
+def execute_driver(statement: sa.ClauseElement, params: dict, *, cursor=None, column_keys=None):
+    """Run a prebuilt ``statement`` on the driver's cursor (the session's connection unless
+    ``cursor`` is given) and return the cursor. ``column_keys``: an INSERT's columns."""
+    compiled = compiled_sql(statement, db.engine.dialect.name, column_keys)
+    cursor = cursor or driver_cursor()
+    cursor.execute(compiled.sql, compiled.params(params))
+    return cursor
+
+
+def to_db_json(value) -> str:
+    """A JSON column's value for the driver, as SQLAlchemy's JSON type writes it (both sqlite3
+    and psycopg take the text)."""
+    return json.dumps(value)
 
 
 def driver_cursor():

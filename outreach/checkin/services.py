@@ -44,9 +44,9 @@ from outreach.checkin.tickets import normalise_scanned_code
 from outreach.conferences import places
 from outreach.conferences import services as conference_services
 from outreach.conferences.models import Conference
-from outreach.database import compiled_sql
 from outreach.database import db
 from outreach.database import driver_cursor
+from outreach.database import execute_driver
 from outreach.database import from_db_time
 from outreach.database import to_db_time
 from outreach.errors import OutreachError
@@ -255,10 +255,7 @@ def _run(name: str, params: dict, cursor=None):
     transaction): see ``outreach.database.compiled_sql``. Returns the cursor, which the next
     statement of the same transaction may reuse."""
     keys = _LOG_COLUMNS if name == "log" else None
-    statement = compiled_sql(_statements()[name], db.engine.dialect.name, keys)
-    cursor = cursor or driver_cursor()
-    cursor.execute(statement.sql, statement.params(params))
-    return cursor
+    return execute_driver(_statements()[name], params, cursor=cursor, column_keys=keys)
 
 
 def _core(name: str, params: dict):

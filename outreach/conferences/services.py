@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -859,9 +860,16 @@ def list_divisions() -> list[Division]:
 # --- the public side ------------------------------------------------------------------------
 
 
+@functools.cache
+def _by_slug():
+    # built once: on every public page and sign-up, building the select cost as much as
+    # running it
+    return sa.select(Conference).where(Conference.slug == sa.bindparam("slug"))
+
+
 def find_conference_by_slug(slug: str) -> tuple[Conference | None, bool]:
     """The conference a slug names and whether the slug is its current one."""
-    conference = db.session.scalar(sa.select(Conference).where(Conference.slug == slug))
+    conference = db.session.scalar(_by_slug(), {"slug": slug})
     if conference is not None:
         return conference, True
     old = db.session.scalar(sa.select(ConferenceSlug).where(ConferenceSlug.slug == slug))

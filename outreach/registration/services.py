@@ -19,6 +19,10 @@ from outreach.conferences import places
 from outreach.conferences.models import Conference
 from outreach.conferences.models import ConferenceStatus
 from outreach.database import db
+from outreach.database import driver_cursor
+from outreach.database import execute_driver
+from outreach.database import to_db_json
+from outreach.database import to_db_time
 from outreach.errors import OutreachError
 from outreach.registration import vn
 from outreach.registration.models import NEED_CHOICES
@@ -324,22 +328,53 @@ def _statements() -> dict:
         .where(_C.c.id == bp("conference_id"))
         .values(seats_taken=_C.c.seats_taken - bp("seats")),
         "submission": sa.select(_R.c.id).where(_R.c.submission_id == bp("submission_id")),
-        "live_phones": sa.select(_D.c.phone_e164).where(
-            _D.c.conference_id == bp("conference_id"),
-            _D.c.revoked_at.is_(None),
-            _D.c.phone_e164.in_(bp("phones", expanding=True)),
-        ),
         "insert_cooperative": sa.insert(_CO).returning(_CO.c.id),
         "insert_registration": sa.insert(_R).returning(_R.c.id),
-        "insert_delegates": sa.insert(_D),
+        "insert_delegate": sa.insert(_D),
         "registration_with_delegates": sa.select(Registration)
         .options(orm.joinedload(Registration.delegates))
         .where(Registration.id == bp("registration_id")),
     }
 
 
-def _run(name: str, params):
-    return db.session.connection().execute(_statements()[name], params)
+_COOPERATIVE_COLUMNS = (
+    "kind", "name", "name_key", "tax_code", "province_code", "ward_code", "sector",
+    "main_products", "member_count", "created_at", "updated_at",
+)  # fmt: skip
+_REGISTRATION_COLUMNS = (
+    "conference_id", "cooperative_id", "status", "seats_held", "manage_token_hash",
+    "submission_id", "language", "contact_name", "contact_phone", "contact_email", "needs",
+    "consent_participation_at", "consent_news_at", "consent_notice_version", "entered_by_id",
+    "created_at", "updated_at",
+)  # fmt: skip
+_DELEGATE_COLUMNS = (
+    "registration_id", "conference_id", "full_name", "name_key", "position", "gender",
+    "phone_e164", "email", "ticket_code", "created_at",
+)  # fmt: skip
+_COLUMNS = {
+    "insert_cooperative": _COOPERATIVE_COLUMNS,
+    "insert_registration": _REGISTRATION_COLUMNS,
+    "insert_delegate": _DELEGATE_COLUMNS,
+}
+
+
+@functools.cache
+def _live_phones_statement(count: int):
+    """Live tickets holding any of ``count`` phones: one statement per count, since the
+    driver takes no list for IN."""
+    return sa.select(_D.c.phone_e164).where(
+        _D.c.conference_id == sa.bindparam("conference_id"),
+        _D.c.revoked_at.is_(None),
+        _D.c.phone_e164.in_([sa.bindparam(f"phone_{i}") for i in range(count)]),
+    )
+
+
+def _run(name: str, params: dict, cursor=None):
+    """A prebuilt statement on the driver's cursor of the session's connection (see
+    outreach.database.execute_driver): 15 µs less per statement than through SQLAlchemy."""
+    return execute_driver(
+        _statements()[name], params, cursor=cursor, column_keys=_COLUMNS.get(name)
+    )
 
 
 def _take_seats(conference_id: int, seats: int) -> bool:
@@ -374,7 +409,8 @@ def _set_status(registration: Registration, old: str, new: str) -> bool:
 
 
 def find_by_submission_id(submission_id: str) -> Registration | None:
-    found = _run("submission", {"submission_id": submission_id}).scalar()
+    row = _run("submission", {"submission_id": submission_id}).fetchone()
+    found = row[0] if row else None
     return db.session.get(Registration, found) if found is not None else None
 
 
@@ -397,9 +433,11 @@ def find_cooperative_by_tax_code(tax_code: str) -> Cooperative | None:
 
 def _live_phones(conference_id: int, phones: list[str], *, except_registration: int | None):
     if except_registration is None:
-        return set(
-            _run("live_phones", {"conference_id": conference_id, "phones": phones}).scalars()
+        params = {f"phone_{i}": phone for i, phone in enumerate(phones)}
+        cursor = execute_driver(
+            _live_phones_statement(len(phones)), {"conference_id": conference_id, **params}
         )
+        return {row[0] for row in cursor.fetchall()}
     query = sa.select(Delegate.phone_e164).where(
         Delegate.conference_id == conference_id,
         Delegate.revoked_at.is_(None),
@@ -503,59 +541,55 @@ def register_cooperative(
     confirmed = _take_seats(conference.id, len(delegates))
     if not confirmed and not conference.has_waitlist:
         raise ConferenceFull(_("Hội nghị đã hết chỗ."))
+    dialect = db.engine.dialect.name
+    stamp = to_db_time(now, dialect)
+    cursor = driver_cursor()
     if cooperative is None:
-        cooperative_id = _run(
-            "insert_cooperative",
-            {
-                "name_key": vn.fold(cooperative_fields["name"]),
-                "created_at": now,
-                "updated_at": now,
-                **cooperative_fields,
-            },
-        ).scalar_one()
+        values = {
+            **cooperative_fields,
+            "name_key": vn.fold(cooperative_fields["name"]),
+            "created_at": stamp,
+            "updated_at": stamp,
+        }
+        cooperative_id = _run("insert_cooperative", values, cursor).fetchone()[0]
     else:
         cooperative_id = cooperative.id
     token = new_token()
-    registration_id = _run(
-        "insert_registration",
-        {
+    status = RegistrationStatus.CONFIRMED if confirmed else RegistrationStatus.WAITLISTED
+    values = {
+        "conference_id": conference.id,
+        "cooperative_id": cooperative_id,
+        "status": str(status),
+        "seats_held": len(delegates) if confirmed else 0,
+        "manage_token_hash": hash_token(token),
+        "submission_id": submission_id,
+        "language": data.language if data.language in ("vi", "en") else "vi",
+        "contact_name": contact_name,
+        "contact_phone": contact_phone,
+        "contact_email": contact_email,
+        "needs": to_db_json(_clean_needs(conference, data.needs)),
+        "consent_participation_at": stamp,
+        "consent_news_at": stamp if data.consent_news else None,
+        "consent_notice_version": CONSENT_NOTICE_VERSION,
+        "entered_by_id": getattr(entered_by, "id", None),
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
+    registration_id = _run("insert_registration", values, cursor).fetchone()[0]
+    for person in delegates:
+        values = {
+            "registration_id": registration_id,
             "conference_id": conference.id,
-            "cooperative_id": cooperative_id,
-            "status": RegistrationStatus.CONFIRMED if confirmed else RegistrationStatus.WAITLISTED,
-            "seats_held": len(delegates) if confirmed else 0,
-            "manage_token_hash": hash_token(token),
-            "submission_id": submission_id,
-            "language": data.language if data.language in ("vi", "en") else "vi",
-            "contact_name": contact_name,
-            "contact_phone": contact_phone,
-            "contact_email": contact_email,
-            "needs": _clean_needs(conference, data.needs),
-            "consent_participation_at": now,
-            "consent_news_at": now if data.consent_news else None,
-            "consent_notice_version": CONSENT_NOTICE_VERSION,
-            "entered_by_id": getattr(entered_by, "id", None),
-            "created_at": now,
-            "updated_at": now,
-        },
-    ).scalar_one()
-    _run(
-        "insert_delegates",
-        [
-            {
-                "registration_id": registration_id,
-                "conference_id": conference.id,
-                "full_name": person.full_name,
-                "name_key": person.name_key,
-                "position": person.position,
-                "gender": person.gender,
-                "phone_e164": person.phone_e164,
-                "email": person.email,
-                "ticket_code": new_ticket_code(),
-                "created_at": now,
-            }
-            for person in delegates
-        ],
-    )
+            "full_name": person.full_name,
+            "name_key": person.name_key,
+            "position": person.position,
+            "gender": str(person.gender),
+            "phone_e164": person.phone_e164,
+            "email": person.email,
+            "ticket_code": new_ticket_code(),
+            "created_at": stamp,
+        }
+        _run("insert_delegate", values, cursor)
     return RegistrationResult(
         registration_id,
         token,
