@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import dataclasses
 import datetime as dt
@@ -131,9 +132,57 @@ def to_db_json(value) -> str:
     return json.dumps(value)
 
 
+#: the pooled DBAPI connection of the open driver_transaction(), if any
+_driver_connection: contextvars.ContextVar = contextvars.ContextVar("driver_connection")
+
+
 def driver_cursor():
-    """A DBAPI cursor on the session's connection (which begins its transaction if needed)."""
+    """A DBAPI cursor: on the open driver_transaction()'s connection, else on the session's
+    (which begins its transaction if needed)."""
+    connection = _driver_connection.get(None)
+    if connection is not None:
+        return connection.cursor()
     return db.session.connection().connection.driver_connection.cursor()
+
+
+@contextlib.contextmanager
+def driver_transaction():
+    """One transaction on a pooled DBAPI connection of its own, committed when the block ends
+    (rolled back on an exception), with no ORM session around it: the door's scan, the
+    hottest path, saves the session's begin and commit.
+
+    Inside, driver_cursor() and execute_driver() use this connection. Nothing inside may use
+    ``db.session``: on SQLite the session's BEGIN IMMEDIATE would wait for this transaction's
+    lock until the busy timeout.
+    """
+    connection = db.engine.raw_connection()
+    token = _driver_connection.set(connection)
+    try:
+        if db.engine.dialect.name == "sqlite":
+            connection.driver_connection.execute("BEGIN IMMEDIATE")
+        yield
+        connection.commit()
+    except BaseException:
+        connection.rollback()
+        raise
+    finally:
+        _driver_connection.reset(token)
+        connection.close()  # back to the pool
+
+
+def rollback_current() -> None:
+    """Roll back the open driver_transaction(), or else the session."""
+    connection = _driver_connection.get(None)
+    if connection is not None:
+        connection.rollback()
+    else:
+        db.session.rollback()
+
+
+def commit_current() -> None:
+    """Commit the session, unless a driver_transaction() is open: its block commits it."""
+    if _driver_connection.get(None) is None:
+        db.session.commit()
 
 
 def to_db_time(value: dt.datetime | None, dialect: str):

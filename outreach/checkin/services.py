@@ -48,6 +48,7 @@ from outreach.database import db
 from outreach.database import driver_cursor
 from outreach.database import execute_driver
 from outreach.database import from_db_time
+from outreach.database import rollback_current
 from outreach.database import to_db_time
 from outreach.errors import OutreachError
 from outreach.i18n import format_datetime_short
@@ -209,6 +210,24 @@ def _statements() -> dict:
         .where(_D.id == bp("delegate_id"), _D.checked_in_at.is_(None))
         .values(checked_in_at=bp("now", type_=Delegate.__table__.c.checked_in_at.type)),
         "log": sa.insert(CheckIn.__table__),
+        # a door's unknown codes in the last minute, counted up to the limit
+        **{
+            f"unknown_by_{source}": sa.select(sa.func.count()).select_from(
+                sa.select(_CK.id)
+                .where(
+                    _CK.conference_id == bp("conference_id"),
+                    _CK.result == Result.UNKNOWN.value,
+                    _CK.at > bp("since"),
+                    *condition,
+                )
+                .limit(bp("limit"))
+                .subquery()
+            )
+            for source, condition in (
+                ("link", [_CK.door_link_id == bp("door_link_id")]),
+                ("user", [_CK.door_link_id.is_(None), _CK.user_id == bp("user_id")]),
+            )
+        },
         # when and at which door the delegate was admitted: the time on the delegate, the door
         # on the newest admission not undone
         "first_admission": sa.select(
@@ -317,29 +336,18 @@ def _answer_from_row(row: CheckIn, *, replay: bool) -> Answer:
 # --- throttling ------------------------------------------------------------------------------
 
 
-def _source_filter(door: Door):
-    if door.door_link_id is not None:
-        return CheckIn.door_link_id == door.door_link_id
-    return sa.and_(CheckIn.door_link_id.is_(None), CheckIn.user_id == door.user_id)
-
-
 def is_throttled(conference_id: int, door: Door, *, now: dt.datetime, limit: int) -> bool:
     """True when this door sent ``limit`` or more unknown codes in the last minute (the
     throttled answers that follow are logged as ``throttled``, so they do not prolong it)."""
     if limit <= 0:
         return False
-    recent = (
-        sa.select(CheckIn.id)
-        .where(
-            CheckIn.conference_id == conference_id,
-            CheckIn.result == Result.UNKNOWN,
-            CheckIn.at > now - dt.timedelta(minutes=1),
-            _source_filter(door),
-        )
-        .limit(limit)
-        .subquery()
-    )
-    return db.session.scalar(sa.select(sa.func.count()).select_from(recent)) >= limit
+    since = to_db_time(now - dt.timedelta(minutes=1), db.engine.dialect.name)
+    params = {"conference_id": conference_id, "since": since, "limit": limit}
+    if door.door_link_id is not None:
+        cursor = _run("unknown_by_link", {**params, "door_link_id": door.door_link_id})
+    else:
+        cursor = _run("unknown_by_user", {**params, "user_id": door.user_id})
+    return cursor.fetchone()[0] >= limit
 
 
 # --- scanning --------------------------------------------------------------------------------
@@ -427,7 +435,7 @@ def scan(
         _run("log", values, cursor)
     except (IntegrityError, db.engine.dialect.loaded_dbapi.IntegrityError):
         # The same nonce was answered meanwhile: undo our update too, and give its answer.
-        db.session.rollback()
+        rollback_current()
         first = find_by_nonce(request.nonce)
         if first is None:
             raise

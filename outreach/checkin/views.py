@@ -51,7 +51,10 @@ from outreach.checkin.models import Method
 from outreach.checkin.models import Result
 from outreach.conferences import services as conference_services
 from outreach.conferences.models import Conference
+from outreach.database import commit_current
 from outreach.database import db
+from outreach.database import driver_transaction
+from outreach.database import rollback_current
 from outreach.database import utcnow
 from outreach.extensions import csrf
 
@@ -86,45 +89,61 @@ def _staff_door(conference: Conference, station: str = "") -> services.Door:
     )
 
 
+def _desk_guard(view: Callable, *, own_transaction: bool) -> Callable:
+    @functools.wraps(view)
+    def wrapped(conference_id: int, **kwargs):
+        authorization = request.headers.get("Authorization", "")
+        if authorization and own_transaction:
+            with driver_transaction():
+                return _door_link_call(view, authorization, conference_id, kwargs)
+        if authorization:
+            return _door_link_call(view, authorization, conference_id, kwargs)
+        if not current_user.is_authenticated:
+            return _json_error(401, "login_required")
+        conference = db.session.get(Conference, conference_id)
+        if conference is None or not services.can_open_desk(current_user, conference):
+            return _json_error(404, "not_found")
+        if request.method not in ("GET", "HEAD", "OPTIONS") and current_app.config.get(
+            "WTF_CSRF_ENABLED", True
+        ):
+            csrf.protect()
+        g.desk = DeskAccess(conference, _staff_door(conference))
+        return view(g.desk.conference, **kwargs)
+
+    wrapped.access = "door"
+    csrf.exempt(wrapped)
+    return wrapped
+
+
+def _door_link_call(view: Callable, authorization: str, conference_id: int, kwargs: dict):
+    scheme, _sep, token = authorization.partition(" ")
+    if scheme.lower() != "bearer":
+        return _json_error(401, "door_link_invalid")
+    found = services.door_access(token.strip())
+    if found is None or not found[0].is_valid(utcnow()):
+        return _json_error(401, "door_link_invalid")
+    link, conference = found
+    if link.conference_id != conference_id:
+        return _json_error(404, "not_found")
+    door = services.Door(station=link.station, door_link_id=link.id)
+    g.desk = DeskAccess(conference, door, link)
+    return view(g.desk.conference, **kwargs)
+
+
 def desk_access(view: Callable) -> Callable:
     """Guard for the desk API: a door link (Bearer token) or a staff session with CSRF.
 
     Sets ``g.desk`` (a :class:`DeskAccess`) and calls the view with the conference instead of
     its id. Marks the view ``access = "door"`` for ``tests/test_guards.py``.
     """
+    return _desk_guard(view, own_transaction=False)
 
-    @functools.wraps(view)
-    def wrapped(conference_id: int, **kwargs):
-        authorization = request.headers.get("Authorization", "")
-        now = utcnow()
-        if authorization:
-            scheme, _sep, token = authorization.partition(" ")
-            if scheme.lower() != "bearer":
-                return _json_error(401, "door_link_invalid")
-            found = services.door_access(token.strip())
-            if found is None or not found[0].is_valid(now):
-                return _json_error(401, "door_link_invalid")
-            link, conference = found
-            if link.conference_id != conference_id:
-                return _json_error(404, "not_found")
-            door = services.Door(station=link.station, door_link_id=link.id)
-            g.desk = DeskAccess(conference, door, link)
-        else:
-            if not current_user.is_authenticated:
-                return _json_error(401, "login_required")
-            conference = db.session.get(Conference, conference_id)
-            if conference is None or not services.can_open_desk(current_user, conference):
-                return _json_error(404, "not_found")
-            if request.method not in ("GET", "HEAD", "OPTIONS") and current_app.config.get(
-                "WTF_CSRF_ENABLED", True
-            ):
-                csrf.protect()
-            g.desk = DeskAccess(conference, _staff_door(conference))
-        return view(g.desk.conference, **kwargs)
 
-    wrapped.access = "door"
-    csrf.exempt(wrapped)
-    return wrapped
+def desk_scan_access(view: Callable) -> Callable:
+    """:func:`desk_access` for the scan: a door link's request runs in one
+    ``driver_transaction()`` (no ORM session), so the view may only use driver statements
+    on that path; a staff session's request uses the session as usual."""
+    return _desk_guard(view, own_transaction=True)
 
 
 def _door_page(view: Callable) -> Callable:
@@ -329,7 +348,7 @@ def _read_scan() -> tuple[services.ScanRequest | None, str]:
 
 
 @bp.route("/api/checkin/<int:conference_id>/scans", methods=["POST"])
-@desk_access
+@desk_scan_access
 def api_scan(conference: Conference):
     scan, error = _read_scan()
     if scan is None:
@@ -349,9 +368,9 @@ def api_scan(conference: Conference):
             unknown_per_minute=config["CHECKIN_UNKNOWN_PER_MINUTE"],
         )
     except services.NotFound:
-        db.session.rollback()
+        rollback_current()
         return _json_error(409, "nonce_used_elsewhere")
-    db.session.commit()
+    commit_current()
     status = 429 if answer.result == Result.THROTTLED else 200
     return _no_store(jsonify(answer.to_json(timezone))), status
 

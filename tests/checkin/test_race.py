@@ -7,12 +7,13 @@ import secrets
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import sqlalchemy as sa
 
 from outreach.checkin import services
 from outreach.checkin.models import CheckIn
-from outreach.conferences.models import Conference
 from outreach.database import db
+from outreach.database import driver_transaction
 from outreach.registration.models import Delegate
 
 from .conftest import DOORS_OPEN
@@ -43,23 +44,31 @@ def _at_once(app, jobs):
         return list(pool.map(run, jobs))
 
 
-def _scan_job(conference_id, code, nonce, station):
+def _scan_job(conference_id, code, nonce, station, *, own_transaction=False):
+    """One scan: through the ORM session, or (``own_transaction``) as a door link's request
+    runs it, in a driver_transaction() on a connection of its own."""
+
     def job():
-        conference = db.session.get(Conference, conference_id)
-        return services.scan(
-            conference,
-            services.ScanRequest(nonce=nonce, code=code),
-            door=services.Door(station=station),
-            now=DOORS_OPEN,
-        )
+        conference = services.conference_info(conference_id)
+        db.session.commit()  # a door link's scan reads its conference before, elsewhere
+        request = services.ScanRequest(nonce=nonce, code=code)
+        door = services.Door(station=station)
+        if not own_transaction:
+            return services.scan(conference, request, door=door, now=DOORS_OPEN)
+        with driver_transaction():
+            return services.scan(conference, request, door=door, now=DOORS_OPEN)
 
     return job
 
 
-def test_the_same_code_eight_times_at_once_admits_once(app, delegate):
+@pytest.mark.parametrize("own_transaction", [False, True], ids=["session", "driver"])
+def test_the_same_code_eight_times_at_once_admits_once(app, delegate, own_transaction):
     conference_id, code, delegate_id = delegate.conference_id, delegate.ticket_code, delegate.id
     jobs = [
-        _scan_job(conference_id, code, secrets.token_hex(8), f"Cửa {i}") for i in range(THREADS)
+        _scan_job(
+            conference_id, code, secrets.token_hex(8), f"Cửa {i}", own_transaction=own_transaction
+        )
+        for i in range(THREADS)
     ]
     answers = _at_once(app, jobs)
     assert [a for a in answers if isinstance(a, Exception)] == []
@@ -77,10 +86,16 @@ def test_the_same_code_eight_times_at_once_admits_once(app, delegate):
     assert db.session.get(Delegate, delegate_id).checked_in_at == DOORS_OPEN
 
 
-def test_the_same_nonce_eight_times_at_once_is_one_answer_and_one_row(app, delegate):
+@pytest.mark.parametrize("own_transaction", [False, True], ids=["session", "driver"])
+def test_the_same_nonce_eight_times_at_once_is_one_answer_and_one_row(
+    app, delegate, own_transaction
+):
     nonce = secrets.token_hex(8)
     conference_id, code = delegate.conference_id, delegate.ticket_code
-    jobs = [_scan_job(conference_id, code, nonce, "Cửa chính") for _ in range(THREADS)]
+    jobs = [
+        _scan_job(conference_id, code, nonce, "Cửa chính", own_transaction=own_transaction)
+        for _ in range(THREADS)
+    ]
     answers = _at_once(app, jobs)
     assert [a for a in answers if isinstance(a, Exception)] == []
     assert {(a.result, a.checked_in_at, a.station) for a in answers} == {
