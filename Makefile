@@ -44,7 +44,8 @@ messages: $(STAMP)
 	$(BIN)/pybabel -q update --no-fuzzy-matching -i outreach/translations/messages.pot -d outreach/translations
 
 bench: setup
-	@command -v wrk >/dev/null 2>&1 || apt-get install -y -qq wrk >/dev/null
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python -m bench
 
 lint: $(STAMP)
