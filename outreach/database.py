@@ -154,8 +154,11 @@ def driver_transaction():
 
     Inside, driver_cursor() and execute_driver() use this connection. Nothing inside may use
     ``db.session``: on SQLite the session's BEGIN IMMEDIATE would wait for this transaction's
-    lock until the busy timeout.
+    lock until the busy timeout. For the same reason the session's own transaction, if one is
+    open already (a before-request hook checked a staff login cookie, say), is committed first.
     """
+    if db.session().in_transaction():
+        db.session.commit()
     connection = db.engine.raw_connection()
     token = _driver_connection.set(connection)
     try:

@@ -262,6 +262,20 @@ def test_anonymous_api_calls_are_401_not_a_redirect(client, conference):
 # --- staff sessions --------------------------------------------------------------------------
 
 
+def test_a_door_link_scan_from_a_browser_logged_in_as_staff(
+    client, auth, conference, people, token
+):
+    """The staff login cookie is checked against revoked sessions before the view (a read in
+    the session's transaction); the door link's scan then runs on a connection of its own,
+    which on SQLite must not wait for that transaction's lock."""
+    auth.login()
+    answer = _scan(client, conference, people[0].ticket_code, token=token)
+    assert answer.status_code == 200
+    assert (answer.get_json()["result"], answer.get_json()["station"]) == ("ok", "Cửa chính")
+    db.session.refresh(people[0])
+    assert people[0].checked_in_at == DOORS_OPEN
+
+
 def test_organizer_session_checks_in_and_may_override(client, auth, conference, people, clock):
     auth.login()
     clock["value"] = TOO_EARLY
