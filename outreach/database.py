@@ -121,9 +121,22 @@ def compiled_sql(
 def execute_driver(statement: sa.ClauseElement, params: dict, *, cursor=None, column_keys=None):
     """Run a prebuilt ``statement`` on the driver's cursor (the session's connection unless
     ``cursor`` is given) and return the cursor. ``column_keys``: an INSERT's columns."""
-    compiled = compiled_sql(statement, db.engine.dialect.name, column_keys)
+    dialect = db.engine.dialect
+    compiled = compiled_sql(statement, dialect.name, column_keys)
     cursor = cursor or driver_cursor()
-    cursor.execute(compiled.sql, compiled.params(params))
+    values = compiled.params(params)
+    try:
+        cursor.execute(compiled.sql, values)
+    except dialect.loaded_dbapi.Error as error:
+        # Closed now, not when the caller's frame goes: the caller rolls back and the connection
+        # goes back to the pool, where another thread may take it and wait (holding sqlite3's
+        # per-connection mutex) for a lock this thread holds; finalizing this cursor's
+        # statement then would need that mutex.
+        cursor.close()
+        # the error SQLAlchemy would have raised (IntegrityError, OperationalError, ...)
+        raise sa.exc.DBAPIError.instance(
+            compiled.sql, values, error, dialect.loaded_dbapi.Error, dialect=dialect
+        ) from error
     return cursor
 
 
@@ -238,8 +251,4 @@ def configure_sqlite(engine: sa.engine.Engine, *, busy_timeout_ms: int = 10_000)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        # straight to the driver: this runs at the start of every transaction, and SQLAlchemy's
-        # statement machinery around a bare BEGIN costs more than the BEGIN itself
-        connection.connection.driver_connection.execute(
-            "BEGIN IMMEDIATE" if write_intent.get() else "BEGIN"
-        )
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")

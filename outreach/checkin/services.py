@@ -433,7 +433,7 @@ def scan(
     }
     try:
         _run("log", values, cursor)
-    except (IntegrityError, db.engine.dialect.loaded_dbapi.IntegrityError):
+    except IntegrityError:
         # The same nonce was answered meanwhile: undo our update too, and give its answer.
         rollback_current()
         first = find_by_nonce(request.nonce)

@@ -96,6 +96,40 @@ def test_double_submit_shows_the_first_result(client, conference):
     assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 1
 
 
+def test_a_double_submit_that_races_past_the_look_up_shows_the_first_result(
+    client, conference, monkeypatch
+):
+    """On PostgreSQL two requests with one submission id can both miss the look-up; the second
+    then meets the unique index at its INSERT, which must roll back (seats too) and show the
+    first result, not an error page."""
+    from outreach.registration import services
+
+    first = client.post(f"/conferences/{conference.slug}/register", data=_form())
+    real = services.find_by_submission_id
+    calls = []
+
+    def missed_once(submission_id):
+        calls.append(submission_id)
+        return None if len(calls) == 1 else real(submission_id)
+
+    monkeypatch.setattr(services, "find_by_submission_id", missed_once)
+    other_people = _form(
+        **{
+            "cooperative-kind": "to_hop_tac",
+            "cooperative-tax_code": "",
+            "contact_phone": "0912 000 009",
+            "delegates-0-phone": "0912 000 009",
+        }
+    )
+    second = client.post(f"/conferences/{conference.slug}/register", data=other_people)
+    assert second.status_code == 302
+    assert _token(second.headers["Location"]) == _token(first.headers["Location"])
+    assert len(calls) == 2
+    assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 1
+    db.session.refresh(conference)
+    assert conference.seats_taken == 1
+
+
 def test_bad_input_is_shown_on_its_field_and_nothing_is_saved(client, conference):
     response = client.post(
         f"/conferences/{conference.slug}/register",
