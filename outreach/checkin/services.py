@@ -117,7 +117,13 @@ class Person:
     cooperative: str
 
     def to_json(self) -> dict:
-        return dataclasses.asdict(self)
+        # every answer at the door carries one; dataclasses.asdict copies recursively, slowly
+        return {
+            "id": self.id,
+            "name": self.name,
+            "position": self.position,
+            "cooperative": self.cooperative,
+        }
 
 
 @dataclasses.dataclass(frozen=True)
