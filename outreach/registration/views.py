@@ -182,11 +182,11 @@ def _handle_registration(conference: Conference, *, entered_by=None, template: s
     if request.method == "GET":
         form.submission_id.data = secrets.token_urlsafe(16)
         form.cooperative.province_code.data = current_app.config["DEFAULT_PROVINCE_CODE"]
-    state = conference_services.registration_state(conference, now=now)
 
     def page():
-        # the place lists and empty rows for the delegates not sent yet, only when the form is
-        # shown: a valid POST never builds (or validates) them
+        # what only the form page needs (the state banner, the place lists, empty rows for the
+        # delegates not sent yet), built only to show it: a valid POST never builds them
+        state = conference_services.registration_state(conference, now=now)
         _fill_place_choices(form.cooperative, form.cooperative.province_code.data)
         _pad_delegates(form, conference.delegates_per_cooperative)
         return render_template(template, form=form, conference=conference, state=state, **_labels())
