@@ -172,7 +172,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(database: Path, instance: Path, port: int) -> subprocess.Popen:
+def start_gunicorn(
+    database: Path, instance: Path, port: int, *, workers: int = 1, settings: dict | None = None
+) -> subprocess.Popen:
+    """gunicorn from the production config on ``database``, once it answers ``/healthz``;
+    ``settings``: more ``OUTREACH_*`` variables (bench/suite.py turns mail and CSRF off)."""
     env = {
         **os.environ,
         "OUTREACH_DATABASE_URL": f"sqlite:///{database}",
@@ -181,11 +185,12 @@ def start_gunicorn(database: Path, instance: Path, port: int) -> subprocess.Pope
         "OUTREACH_BENCH_FLOOR": "true",
         "OUTREACH_RATELIMIT_ENABLED": "false",
         "OUTREACH_CHECKIN_OPENS_BEFORE_MINUTES": "600",
-        # the production config file, with one worker, no access log and no worker recycling
-        "OUTREACH_WORKERS": "1",
+        # the production config file, with no access log and no worker recycling
+        "OUTREACH_WORKERS": str(workers),
         "OUTREACH_BIND": f"127.0.0.1:{port}",
         "OUTREACH_ACCESS_LOG": "",
         "OUTREACH_MAX_REQUESTS": "0",
+        **(settings or {}),
     }
     command = [
         sys.executable, "-m", "gunicorn",

@@ -26,13 +26,14 @@ import shutil
 import socket
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.parse
 import urllib.request
 from importlib import metadata
 from pathlib import Path
+
+from bench import checkin as scan_bench
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -205,37 +206,12 @@ def seed(database: Path, instance: Path) -> dict:
 
 
 def start_gunicorn(database: Path, instance: Path, port: int, workers: int):
-    env = {
-        **os.environ,
-        "OUTREACH_DATABASE_URL": f"sqlite:///{database}",
-        "OUTREACH_INSTANCE_PATH": str(instance),
-        "OUTREACH_SECRET_KEY": "bench-secret-key-not-for-production",
-        "OUTREACH_BENCH_FLOOR": "true",
-        "OUTREACH_RATELIMIT_ENABLED": "false",
+    return scan_bench.start_gunicorn(database, instance, port, workers=workers, settings={
         # wrk cannot follow a form's CSRF token; the token check is a constant cost anyway
         "OUTREACH_WTF_CSRF_ENABLED": "false",
         "OUTREACH_MAIL_SEND_AFTER_COMMIT": "false",
         "OUTREACH_CHECKIN_UNKNOWN_PER_MINUTE": "0",
-        # the production config file, with no access log and no worker recycling
-        "OUTREACH_WORKERS": str(workers),
-        "OUTREACH_BIND": f"127.0.0.1:{port}",
-        "OUTREACH_ACCESS_LOG": "",
-        "OUTREACH_MAX_REQUESTS": "0",
-    }
-    command = [sys.executable, "-m", "gunicorn", "--config", "outreach/deploy/gunicorn.conf.py",
-               "--backlog", "256", "--log-level", "warning"]
-    process = subprocess.Popen(command, env=env, cwd=ROOT)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit("gunicorn did not start")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                return process
-        except OSError:
-            time.sleep(0.1)
-    process.terminate()
-    raise SystemExit("gunicorn did not answer in 30 s")
+    })
 
 
 def login_cookie(base: str) -> str:
