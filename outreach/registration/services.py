@@ -87,7 +87,8 @@ class CooperativeInput:
     ward_code: int | None
     sector: str = ""
     main_products: str = ""
-    member_count: int | None = None
+    #: a number, or the text as typed (empty: not given)
+    member_count: int | str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,9 +133,14 @@ class RegistrationResult:
     def registration(self) -> Registration:
         """The registration with its delegates, read on first use (one query): a sign-up by
         phone only never needs it."""
-        return db.session.scalars(
-            _statements()["registration_with_delegates"], {"registration_id": self.registration_id}
-        ).unique().one()
+        return (
+            db.session.scalars(
+                _statements()["registration_with_delegates"],
+                {"registration_id": self.registration_id},
+            )
+            .unique()
+            .one()
+        )
 
 
 # --- validation -------------------------------------------------------------------------------
@@ -289,8 +295,15 @@ def _clean_cooperative(errors: _Errors, data: CooperativeInput) -> dict:
     elif ward is None or int(ward.province_code) != int(province.code):
         errors.add("cooperative-ward_code", _("Vui lòng chọn xã, phường thuộc tỉnh đã chọn."))
     member_count = data.member_count
-    if member_count is not None and not 0 <= member_count <= 1_000_000:
+    if isinstance(member_count, str):
+        member_count = member_count.strip()
+        number = member_count.isascii() and member_count.isdigit() and len(member_count) < 10
+        member_count = int(member_count) if number else (member_count or None)
+    if member_count is not None and not (
+        isinstance(member_count, int) and 0 <= member_count <= 1_000_000
+    ):
         errors.add("cooperative-member_count", _("Số thành viên không hợp lệ."))
+        member_count = None
     return {
         "kind": kind,
         "name": name,

@@ -150,6 +150,47 @@ def test_bad_input_is_shown_on_its_field_and_nothing_is_saved(client, conference
     assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 0
 
 
+def test_numbers_that_are_not_numbers_and_overlong_text_are_refused(client, conference):
+    # the sign-up is read straight from the posted fields: the service says what is wrong
+    response = client.post(
+        f"/conferences/{conference.slug}/register",
+        data=_form(
+            **{
+                "cooperative-member_count": "hai mươi",
+                "cooperative-province_code": "Bắc Ninh",
+                "cooperative-name": "H" * 201,
+                "delegates-0-position": "Giám đốc " * 30,
+            }
+        ),
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Số thành viên không hợp lệ." in page
+    assert "Vui lòng chọn tỉnh, thành phố." in page
+    assert "Tối đa 200 ký tự." in page
+    assert 'value="hai mươi"' in page  # what was typed stays, to be corrected
+    assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 0
+
+
+def test_the_delegate_rows_posted_are_the_ones_read(client, conference):
+    form = _form(
+        **{
+            "delegates-1-full_name": "Trần Thị Lan",
+            "delegates-1-phone": "0912 000 002",
+            "delegates-1-gender": "female",
+        }
+    )
+    response = client.post(f"/conferences/{conference.slug}/register", data=form)
+    assert response.status_code == 302
+    registration = db.session.scalar(sa.select(Registration))
+    people = sorted((d.full_name, d.phone_e164, d.gender) for d in registration.delegates)
+    assert people == [
+        ("Nguyễn Văn Hùng", "+84912000001", "male"),
+        ("Trần Thị Lan", "+84912000002", "female"),
+    ]
+    assert registration.cooperative.member_count == 25
+
+
 @pytest.fixture
 def csrf_on(app_config):
     app_config["WTF_CSRF_ENABLED"] = True
@@ -163,6 +204,19 @@ def test_missing_csrf_token_keeps_the_typed_data(csrf_on, client, conference):
     assert "Thông tin bạn đã nhập vẫn còn nguyên" in page
     assert 'value="HTX Nông sản Lục Ngạn"' in page
     assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 0
+
+
+def test_a_valid_csrf_token_is_accepted_and_a_wrong_one_is_not(csrf_on, client, conference):
+    page = client.get(f"/conferences/{conference.slug}/register").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    refused = client.post(
+        f"/conferences/{conference.slug}/register", data=_form(csrf_token=token[:-2] + "xx")
+    )
+    assert "Thông tin bạn đã nhập vẫn còn nguyên" in refused.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 0
+    accepted = client.post(f"/conferences/{conference.slug}/register", data=_form(csrf_token=token))
+    assert accepted.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 1
 
 
 def test_draft_conferences_answer_404(client, create_conference):
