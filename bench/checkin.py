@@ -11,9 +11,12 @@ What it does, all on 127.0.0.1 and in a temporary folder:
 3. measures the floor (``POST /bench/floor``: the same app, server and client, no work), then
    the scan API (``POST /api/checkin/<id>/scans``, every request a different ticket and nonce,
    so each one is a real admission: nonce look-up, ticket look-up, conditional update, log row,
-   commit), ``--seconds`` each, at ``--connections`` concurrent connections;
-4. prints requests/s, p50 and p99 of both, the ratio scans/floor, and checks the database
-   afterwards: every ``ok`` answer is exactly one admitted delegate.
+   commit; once the seeded tickets are used up, later requests scan them again and get the
+   repeat answer), ``--seconds`` each, at ``--connections`` concurrent connections, in
+   ``--rounds`` alternating rounds;
+4. prints requests/s, p50 and p99 of the median round (by its ratio, as ``make bench`` does),
+   the ratio scans/floor, and checks the database afterwards: every ``ok`` answer is exactly one
+   admitted delegate, and the answers are counted by result.
 
 The load generator is ``wrk`` (``apt-get install wrk``) with a Lua script; without it, a Python
 ``httpx`` async client with the same concurrency is used (it needs more CPU per request, so its
@@ -375,10 +378,19 @@ def check_database(database: Path) -> dict:
     return {"admitted": admitted, "ok_rows": ok_rows, "by_result": by_result}
 
 
-def measure(*, delegates: int, seconds: int, connections: int, rounds: int, generator: str) -> dict:
-    """Seed, serve and measure as the module's docstring says; return the best floor and scan
-    figures, every round's, and the database check (``main`` prints them; bench/peer_pretix.py
-    puts them beside its peer's)."""
+def median_round(ratios: list[float]) -> int:
+    """The index of the round whose ratio is the median (the upper one of an even count): what
+    this module and ``make bench`` (bench/suite.py) report."""
+    return sorted(range(len(ratios)), key=lambda i: ratios[i])[len(ratios) // 2]
+
+
+def measure(
+    *, delegates: int, seconds: int, connections: int, rounds: int, generator: str,
+    keep: str = "median",
+) -> dict:  # fmt: skip
+    """Seed, serve and measure as the module's docstring says; return the floor and scan figures
+    of the round kept (``keep``: the median round by its ratio, or each side's best round, as
+    bench/peer_pretix.py keeps for both apps), every round's, and the database check."""
     args = argparse.Namespace(delegates=delegates, connections=connections, rounds=rounds)
     with tempfile.TemporaryDirectory(prefix="outreach-bench-") as folder:
         workdir = Path(folder)
@@ -401,8 +413,8 @@ def measure(*, delegates: int, seconds: int, connections: int, rounds: int, gene
                 urllib.request.urlopen(
                     urllib.request.Request(floor_url, data=b"{}", method="POST"), timeout=5
                 ).close()
-            # alternate floor and scan rounds and keep each one's best: on a shared machine a
-            # burst of other work then hurts both sides alike instead of one measurement
+            # alternate floor and scan rounds: on a shared machine a burst of other work then
+            # hurts both sides of a round alike instead of one measurement
             for _round in range(args.rounds):
                 for kind, url in (("floor", floor_url), ("scan", scan_url)):
                     if generator == "wrk":
@@ -423,6 +435,13 @@ def measure(*, delegates: int, seconds: int, connections: int, rounds: int, gene
                         sent += figures["requests"] + args.connections
                     if kind not in results or figures["rps"] > results[kind]["rps"]:
                         results[kind] = figures
+            if keep == "median":
+                ratios = [
+                    scan["rps"] / floor["rps"] if floor["rps"] else 0.0
+                    for floor, scan in zip(rounds["floor"], rounds["scan"], strict=True)
+                ]
+                pick = median_round(ratios)
+                results = {"floor": rounds["floor"][pick], "scan": rounds["scan"][pick]}
         finally:
             server.terminate()
             server.wait(10)
@@ -435,7 +454,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=int, default=10, help="per measurement (max 20)")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--delegates", type=int, default=10_000)
-    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds; best kept")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="alternating rounds; the median round is reported"
+    )
     parser.add_argument("--generator", choices=("auto", "wrk", "httpx"), default="auto")
     args = parser.parse_args(argv)
     seconds = max(1, min(args.seconds, 20))
@@ -452,7 +473,7 @@ def main(argv: list[str] | None = None) -> int:
     ratio = scan["rps"] / floor["rps"] if floor["rps"] else 0.0
     print(
         f"\ncheck-in scan API, SQLite, 1 gunicorn sync worker, {args.delegates} delegates, "
-        f"{args.connections} connections, {seconds} s per measurement, best of {args.rounds} "
+        f"{args.connections} connections, {seconds} s per measurement, median of {args.rounds} "
         f"alternating rounds, load by {generator}"
     )
     for kind in ("floor", "scan"):

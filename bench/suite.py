@@ -333,7 +333,7 @@ def summarise(table, args, seconds, rounds, delegates) -> dict:
     for name, measured in table.items():
         ratios = [m["rps"] / table["floor"][i]["rps"] if table["floor"][i]["rps"] else 0.0
                   for i, m in enumerate(measured)]
-        median = sorted(range(len(measured)), key=lambda i: ratios[i])[len(measured) // 2]
+        median = scan_bench.median_round(ratios)
         pick = measured[median]
         rows[name] = {
             "rps": round(pick["rps"], 1), "p50_ms": round(pick["p50_ms"], 2),
