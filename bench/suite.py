@@ -365,4 +365,5 @@ def print_report(report: dict) -> None:
         print(f"{name:14}{row['rps']:9.0f}{row['p50_ms']:9.2f}{row['p99_ms']:9.2f}"
               f"{row['errors']:8d}{row['ratio']:8.2f}{goal:>7}{mark}")
     scan = report["results"]["scan"]
-    print(f"scan p99 {scan['p99_ms']:.1f} ms (goal ≤ {GOAL_SCAN_P99_MS:.0f} ms)")
+    mark = "✓" if scan["p99_ms"] <= GOAL_SCAN_P99_MS else "✗"
+    print(f"scan p99 {scan['p99_ms']:.1f} ms (goal ≤ {GOAL_SCAN_P99_MS:.0f} ms) {mark}")
