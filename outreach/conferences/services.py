@@ -35,6 +35,8 @@ from outreach.errors import OutreachError
 
 MAX_CAPACITY = 100_000
 MAX_CONFERENCE_DAYS = 14
+#: the most people one cooperative may send: the sign-up form shows a row for each
+DELEGATES_PER_COOPERATIVE_MAX = 50
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_MIN_LENGTH = 3
 SLUG_MAX_LENGTH = 80
@@ -379,9 +381,12 @@ def _validate(
             field="capacity",
         )
     delegates = data.delegates_per_cooperative
-    if delegates is None or not 1 <= delegates <= capacity:
+    if delegates is None or not 1 <= delegates <= min(capacity, DELEGATES_PER_COOPERATIVE_MAX):
         raise InvalidDelegateLimit(
-            _("Số đại biểu mỗi hợp tác xã phải từ 1 đến số chỗ của hội nghị."),
+            _(
+                "Số đại biểu mỗi hợp tác xã phải từ 1 đến số chỗ của hội nghị, và không quá %(n)d.",
+                n=DELEGATES_PER_COOPERATIVE_MAX,
+            ),
             field="delegates_per_cooperative",
         )
 

@@ -190,6 +190,8 @@ def _email(errors: _Errors, field: str, value: str, *, required: bool = False) -
 
 @dataclasses.dataclass
 class _CleanDelegate:
+    #: the row's place in the list as posted, which names its fields (``delegates-<index>-phone``)
+    index: int
     id: int | None
     full_name: str
     name_key: str
@@ -202,7 +204,12 @@ class _CleanDelegate:
 def _clean_delegates(
     errors: _Errors, conference: Conference, delegates: list[DelegateInput]
 ) -> list[_CleanDelegate]:
-    people = [d for d in delegates if (d.full_name or "").strip() or (d.phone or "").strip()]
+    # the rows with someone in them, by their place in the list (an empty row is a row not used)
+    people = [
+        (index, person)
+        for index, person in enumerate(delegates)
+        if (person.full_name or "").strip() or (person.phone or "").strip()
+    ]
     if not people:
         errors.add("delegates-0-full_name", _("Cần ít nhất một người tham dự."))
         return []
@@ -214,11 +221,10 @@ def _clean_delegates(
                 n=conference.delegates_per_cooperative,
             ),
         )
+        return []  # the rows are read again once the list is short enough
     cleaned = []
     seen_phones: set[str] = set()
-    for index, person in enumerate(delegates):
-        if person not in people:
-            continue
+    for index, person in people:
         prefix = f"delegates-{index}-"
         name = _text(
             errors,
@@ -241,6 +247,7 @@ def _clean_delegates(
         gender = person.gender if person.gender in set(Gender) else Gender.UNSPECIFIED
         cleaned.append(
             _CleanDelegate(
+                index=index,
                 id=person.id,
                 full_name=name,
                 name_key=vn.fold(name),
@@ -517,10 +524,10 @@ def register_cooperative(
         )
     errors.check()
     taken = _live_phones(conference.id, [d.phone_e164 for d in delegates], except_registration=None)
-    for index, person in enumerate(delegates):
+    for person in delegates:
         if person.phone_e164 in taken:
             errors.add(
-                f"delegates-{index}-phone",
+                f"delegates-{person.index}-phone",
                 _("Số điện thoại này đã được đăng ký tham dự hội nghị này."),
             )
     errors.check()
@@ -754,10 +761,10 @@ def update_delegates(
     taken = _live_phones(
         conference.id, [d.phone_e164 for d in cleaned], except_registration=registration.id
     )
-    for index, person in enumerate(cleaned):
+    for person in cleaned:
         if person.phone_e164 in taken:
             errors.add(
-                f"delegates-{index}-phone",
+                f"delegates-{person.index}-phone",
                 _("Số điện thoại này đã được đăng ký tham dự hội nghị này."),
             )
     errors.check()

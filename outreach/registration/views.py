@@ -23,6 +23,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
+from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 from wtforms import ValidationError
 
@@ -56,6 +57,7 @@ from outreach.registration.forms import ConfirmForm
 from outreach.registration.forms import DelegatesForm
 from outreach.registration.forms import LostLinkForm
 from outreach.registration.forms import RegistrationForm
+from outreach.registration.models import CooperativeKind
 from outreach.registration.models import Registration
 from outreach.registration.models import RegistrationStatus
 from outreach.registration.vn import format_phone_local
@@ -125,8 +127,20 @@ def _whole_number(value: str | None) -> int | None:
     return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
 
 
-#: ``delegates-<n>-<field>``, the names RegistrationForm's delegate rows post
-_DELEGATE_FIELD = re.compile(r"delegates-(\d{1,4})-")
+#: ``delegates-<n>-<field>``, the names RegistrationForm's delegate rows post: rows 0 to 99,
+#: more than any conference takes (conference_services.DELEGATES_PER_COOPERATIVE_MAX); a request
+#: that names other rows is a made one, and they are not read
+_DELEGATE_FIELD = re.compile(r"delegates-(\d{1,2})-", re.ASCII)
+
+
+def _form_data():
+    """The posted fields to show again in the form: without delegate rows that are not read
+    (WTForms would make a row for each, and fails on an index such as ``²``)."""
+    return MultiDict(
+        (key, value)
+        for key, value in request.form.items(multi=True)
+        if not key.startswith("delegates") or _DELEGATE_FIELD.match(key)
+    )
 
 
 def _posted_registration(formdata, conference: Conference) -> services.RegistrationInput:
@@ -141,7 +155,7 @@ def _posted_registration(formdata, conference: Conference) -> services.Registrat
     indices = sorted({int(match[1]) for key in formdata if (match := _DELEGATE_FIELD.match(key))})
     return services.RegistrationInput(
         cooperative=services.CooperativeInput(
-            kind=text("cooperative-kind", ""),
+            kind=text("cooperative-kind", CooperativeKind.HOP_TAC_XA.value),  # the form default
             name=text("cooperative-name", ""),
             tax_code=text("cooperative-tax_code", ""),
             province_code=_whole_number(text("cooperative-province_code")),
@@ -174,7 +188,7 @@ def _csrf_token_valid() -> bool:
     if not current_app.config.get("WTF_CSRF_ENABLED", True):
         return True
     try:
-        validate_csrf(request.form.get("csrf_token"))
+        validate_csrf(request.form.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")))
     except ValidationError:
         return False
     return True
@@ -226,7 +240,7 @@ def _handle_registration(conference: Conference, *, entered_by=None, template: s
         # builds them
         nonlocal form
         if form is None:
-            form = RegistrationForm()
+            form = RegistrationForm(formdata=_form_data() if request.method == "POST" else None)
             if request.method == "GET":
                 form.submission_id.data = secrets.token_urlsafe(16)
                 form.cooperative.province_code.data = current_app.config["DEFAULT_PROVINCE_CODE"]
@@ -278,7 +292,7 @@ def _handle_registration(conference: Conference, *, entered_by=None, template: s
                 result = services.RegistrationResult(repeat.id, None, is_repeat=True)
             except OutreachError as error:
                 db.session.rollback()
-                form = RegistrationForm()
+                form = RegistrationForm(formdata=_form_data())
                 apply_error(form, error)
                 return page(), 422
             if entered_by is not None:
@@ -413,7 +427,7 @@ def _queue_delegate_messages(registration: Registration, change, *, now) -> None
 def _delegates_form(registration: Registration) -> DelegatesForm:
     """The delegates form: filled from the registration on GET, from the request on POST."""
     if request.method != "GET":
-        return DelegatesForm()
+        return DelegatesForm(formdata=_form_data())
     return DelegatesForm(
         data={
             "delegates": [

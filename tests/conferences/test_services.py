@@ -168,6 +168,11 @@ def test_create_conference_drops_the_host_from_its_cohosts(make_input, host, all
             "invalid_delegate_limit",
             "delegates_per_cooperative",
         ),
+        (
+            {"capacity": 500, "delegates_per_cooperative": 51},
+            "invalid_delegate_limit",
+            "delegates_per_cooperative",
+        ),
     ],
 )
 def test_create_conference_refuses_bad_input_on_its_field(make_input, overrides, code, field):

@@ -191,6 +191,71 @@ def test_the_delegate_rows_posted_are_the_ones_read(client, conference):
     assert registration.cooperative.member_count == 25
 
 
+def test_made_up_delegate_rows_are_not_read_and_answer_no_error_page(client, conference):
+    # rows a browser never posts: an index past 99, a superscript digit, more rows than allowed
+    made_up = _form(
+        **{
+            "delegates-5000-full_name": "Người thứ năm nghìn",
+            "delegates-5000-phone": "0912 000 050",
+            "delegates-²-full_name": "Người mũ hai",
+        }
+    )
+    response = client.post(f"/conferences/{conference.slug}/register", data=made_up)
+    assert response.status_code == 302
+    registration = db.session.scalar(sa.select(Registration))
+    assert [d.full_name for d in registration.delegates] == ["Nguyễn Văn Hùng"]
+
+    too_many = _form(submission_id="sub-2", **{"cooperative-tax_code": "0100233488"})
+    for index in range(60):
+        too_many[f"delegates-{index}-full_name"] = f"Người {index}"
+        too_many[f"delegates-{index}-phone"] = f"0913 000 {index:03d}"
+    too_many["delegates-²-phone"] = "0913 999 999"
+    response = client.post(f"/conferences/{conference.slug}/register", data=too_many)
+    assert response.status_code == 422
+    assert "Mỗi hợp tác xã cử tối đa 2 người tham dự." in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 1
+
+
+def test_made_up_delegate_rows_on_the_self_service_page_answer_no_error_page(client, conference):
+    token = _token(
+        client.post(f"/conferences/{conference.slug}/register", data=_form()).headers["Location"]
+    )
+    response = client.post(
+        f"/r/{token}/delegates",
+        data={
+            "delegates-0-full_name": "Nguyễn Văn Hùng",
+            "delegates-0-phone": "0912 000 001",
+            "delegates-²-full_name": "Người mũ hai",
+        },
+    )
+    assert response.status_code == 302
+    registration = db.session.scalar(sa.select(Registration))
+    assert [d.full_name for d in registration.active_delegates] == ["Nguyễn Văn Hùng"]
+
+
+def test_a_phone_taken_elsewhere_is_shown_on_its_own_row(client, conference):
+    first = client.post(f"/conferences/{conference.slug}/register", data=_form())
+    assert first.status_code == 302
+    conference.delegates_per_cooperative = 3
+    db.session.commit()
+    second = _form(
+        submission_id="sub-2",
+        **{
+            "cooperative-tax_code": "0100233488",
+            "contact_phone": "0912 000 009",
+            "delegates-0-full_name": "Lê Văn Tám",
+            "delegates-0-phone": "0912 000 008",
+            "delegates-2-full_name": "Nguyễn Văn Hùng",
+            "delegates-2-phone": "0912 000 001",  # already holds a ticket to this conference
+        },
+    )
+    response = client.post(f"/conferences/{conference.slug}/register", data=second)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'id="delegates-2-phone-error"' in page
+    assert 'id="delegates-1-phone-error"' not in page
+
+
 @pytest.fixture
 def csrf_on(app_config):
     app_config["WTF_CSRF_ENABLED"] = True
