@@ -7,7 +7,8 @@
 2. Starts gunicorn on 127.0.0.1 with the app and the bare ``/bench/floor`` route.
 3. Measures with ``wrk`` (Debian's package), interleaved round by round: the floor, then each
    scenario — check-in scans, registration submissions, the public conference page, the
-   organizer's registration list, the roster download, the ``.ics`` feed.
+   organizer's registration list, the roster download, the ``.ics`` feed; each one starts once
+   the requests the one before left queued are served.
 4. Prints requests/s, p50, p99, errors and the ratio to the floor of the same round, with the
    machine's facts, and writes the table as JSON to ``bench/results/latest.json``.
 
@@ -313,6 +314,10 @@ def main(argv: list[str] | None = None) -> int:
                                       connections=args.connections, workdir=workdir, env=env)
                     figures["round"] = round_number + 1
                     table[name].append(figures)
+                    # wrk stops with up to --connections requests still queued at the one
+                    # worker (16 roster downloads are half a second): wait until they are
+                    # served, so that the next scenario starts on an idle server
+                    urllib.request.urlopen(f"{base}/bench/floor", timeout=60).close()
                     if name in offsets:
                         offsets[name] += figures["requests"] + args.connections
         finally:
