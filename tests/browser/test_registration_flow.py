@@ -103,3 +103,48 @@ def test_register_two_delegates_then_drop_one(live_server, phone, screenshot):
     assert "Trần Thị Kiểm" not in tickets.first.inner_text()
     assert "Nguyễn Văn Thử" in tickets.first.inner_text()
     assert "Trần Thị Kiểm" not in phone.locator(".ticket-list").inner_text()
+
+
+def test_a_mistake_is_shown_on_its_field_and_what_was_typed_stays(live_server, phone, screenshot):
+    phone.goto(live_server + "/")
+    phone.locator(".conference-card .conference-title a").first.click()
+    phone.wait_for_load_state()
+    phone.locator('a[href$="/register"]').first.click()
+    phone.wait_for_load_state()
+    phone.locator('[name="cooperative-kind"][value="to_hop_tac"]').check()
+    phone.locator('[name="cooperative-name"]').fill("Tổ hợp tác Chè Thử Lỗi")
+    phone.locator('[name="cooperative-member_count"]').fill("12")
+    # the ward is left unchosen
+    phone.locator('[name="contact_name"]').fill("Lê Thị Lỗi")
+    phone.locator('[name="contact_phone"]').fill("0912 555 101")
+    phone.locator('[name="delegates-0-full_name"]').fill("Lê Thị Lỗi")
+    phone.locator('[name="delegates-0-phone"]').fill("12345")
+    phone.locator('[name="consent_participation"]').check()
+    phone.get_by_role("button", name="Gửi đăng ký").click()
+    phone.wait_for_load_state()
+
+    assert phone.locator("#delegates-0-phone-error").inner_text().startswith(
+        "Số điện thoại chưa đúng"
+    )
+    assert phone.locator("#cooperative-ward_code-error").inner_text() == (
+        "Vui lòng chọn xã, phường thuộc tỉnh đã chọn."
+    )
+    wrong = phone.locator('[name="delegates-0-phone"]')
+    assert wrong.get_attribute("aria-invalid") == "true"
+    assert "delegates-0-phone-error" in wrong.get_attribute("aria-describedby")
+    right = phone.locator('[name="contact_phone"]')
+    assert right.get_attribute("aria-invalid") is None
+    assert right.get_attribute("aria-describedby") is None
+    assert phone.locator('[name="cooperative-name"]').input_value() == "Tổ hợp tác Chè Thử Lỗi"
+    assert phone.locator('[name="cooperative-kind"]:checked').get_attribute("value") == "to_hop_tac"
+    assert phone.locator('[name="delegates-0-full_name"]').input_value() == "Lê Thị Lỗi"
+    assert phone.locator('[name="consent_participation"]').is_checked()
+    assert _has_no_horizontal_scroll(phone)
+    screenshot(phone, "registration-mistake-phone")
+
+    assert phone.locator('[name="cooperative-member_count"]').input_value() == "12"
+    phone.locator('select[name="cooperative-ward_code"]').select_option(value="7582")
+    phone.locator('[name="delegates-0-phone"]').fill("0912 555 101")
+    phone.get_by_role("button", name="Gửi đăng ký").click()
+    phone.wait_for_url(re.compile(r".*/r/[^/?]+\?new=1$"))
+    assert phone.locator(".ticket").count() == 1
