@@ -36,6 +36,21 @@ class FileTransport:
             raise TransportError(f"cannot write the message file: {exc.strerror}") from None
 
 
+def message_files(folder: str) -> dict[int, list[str]]:
+    """The ``.eml`` files FileTransport wrote in ``folder``, by the outbox id that starts their
+    name (``000123-registration_result.eml``)."""
+    found: dict[int, list[str]] = {}
+    try:
+        names = os.listdir(folder)
+    except FileNotFoundError:
+        return found
+    for name in names:
+        number = name.split("-", 1)[0]
+        if name.endswith(".eml") and number.isascii() and number.isdigit():
+            found.setdefault(int(number), []).append(os.path.join(folder, name))
+    return found
+
+
 class SMTPTransport:
     """SMTP with STARTTLS or implicit TLS, optional login, and a timeout."""
 

@@ -15,6 +15,7 @@ from outreach.database import utcnow
 def purge_command(dry_run):
     """Anonymise registrations of conferences that ended more than RETENTION_MONTHS ago."""
     from outreach.privacy.purge import purge_expired
+    from outreach.privacy.purge import remove_stale_message_files
 
     months = int(current_app.config["RETENTION_MONTHS"])
     result = purge_expired(now=utcnow(), months=months, dry_run=dry_run)
@@ -24,10 +25,13 @@ def purge_command(dry_run):
     else:
         db.session.commit()
         verb = "anonymised"
+    # the files of messages gone from the outbox (dry run: of those gone already)
+    files = remove_stale_message_files(current_app.config["MAIL_FOLDER"], dry_run=dry_run)
     click.echo(
         f"purge: conferences ended before {result.cutoff:%Y-%m-%d} ({months} months): "
         f"{verb} {result.registrations} registrations, {result.delegates} delegates; "
-        f"{result.messages} messages {'would be ' if dry_run else ''}deleted"
+        f"{result.messages} messages and {files} message files "
+        f"{'would be ' if dry_run else ''}deleted"
     )
 
 

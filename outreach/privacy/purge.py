@@ -3,12 +3,16 @@
 ``flask --app outreach purge`` runs it (from cron, daily). It is idempotent: an anonymised
 registration is recognised by its placeholder phone and left alone. The statistics stay: the
 cooperative, the registration's status and seats, each delegate's gender and check-in time.
+Once that is committed, the ``.eml`` copies of messages no longer in the outbox (purged here or
+erased on request) are deleted too (``remove_stale_message_files``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import os
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
@@ -17,6 +21,7 @@ from outreach.audit import services as audit
 from outreach.conferences.models import Conference
 from outreach.database import db
 from outreach.mail.models import OutboxMessage
+from outreach.mail.transport import message_files
 from outreach.privacy.services import PLACEHOLDER_PREFIX
 from outreach.privacy.services import anonymise_registration
 from outreach.registration.models import Delegate
@@ -119,3 +124,23 @@ def purge_expired(*, now: dt.datetime, months: int, dry_run: bool = False) -> Pu
             now=now,
         )
     return result
+
+
+def remove_stale_message_files(folder: str, *, dry_run: bool = False) -> int:
+    """Delete the ``.eml`` files (the file transport's copies, ``instance/mail/``) of messages
+    that are no longer in the outbox; return how many files. Run it after the commit that
+    deleted the messages: a file is only removed once its row is gone for good."""
+    files = message_files(folder)
+    ids = list(files)
+    present: set[int] = set()
+    for start in range(0, len(ids), 500):
+        batch = ids[start : start + 500]
+        present.update(
+            db.session.scalars(sa.select(OutboxMessage.id).where(OutboxMessage.id.in_(batch)))
+        )
+    stale = [path for message_id in ids if message_id not in present for path in files[message_id]]
+    if not dry_run:
+        for path in stale:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path)
+    return len(stale)

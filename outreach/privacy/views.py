@@ -28,6 +28,7 @@ from outreach.privacy.forms import EraseForm
 from outreach.privacy.forms import FindForm
 from outreach.privacy.forms import PersonActionForm
 from outreach.privacy.forms import RequestForm
+from outreach.privacy.purge import remove_stale_message_files
 from outreach.registration.forms import STATUS_LABELS
 
 bp = Blueprint("privacy", __name__, url_prefix="/staff/admin/privacy")
@@ -141,6 +142,8 @@ def erase():
         messages.queue_promotion(registration, domain=sender.mail_domain(), now=now)
     _complete_linked(form, result.as_detail(), now)
     db.session.commit()
+    if result.messages:  # and the file transport's copies of the messages just deleted
+        remove_stale_message_files(current_app.config["MAIL_FOLDER"])
     if result.promoted:
         sender.kick()
     flash(

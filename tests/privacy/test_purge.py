@@ -136,3 +136,28 @@ def test_the_purge_command(app, runner, conferences, register):
     assert "Trần Thị Mai" not in all_text(db.session)
     again = runner.invoke(args=["purge"])
     assert "anonymised 0 registrations, 0 delegates" in again.output
+
+
+def test_the_purge_command_deletes_the_mail_files_of_deleted_messages(
+    app, runner, conferences, register
+):
+    from pathlib import Path
+
+    from outreach.mail import sender
+
+    old, recent = conferences
+    register(old, now=dt.datetime(2026, 9, 1, tzinfo=dt.UTC))
+    register(recent, now=dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
+    assert sender.deliver_due() == 2
+    folder = Path(app.config["MAIL_FOLDER"])
+    (folder / "notes.txt").write_text("not a message")  # other files are left alone
+    assert len(list(folder.glob("*.eml"))) == 2
+    app.config["RETENTION_MONTHS"] = 1  # by the real clock, only the old conference is that old
+    done = runner.invoke(args=["purge"])
+    assert done.exit_code == 0, done.output
+    assert "1 messages and 1 message files deleted" in done.output
+    left = list(folder.glob("*.eml"))
+    assert len(left) == 1
+    remaining = db.session.scalar(sa.select(OutboxMessage.id))
+    assert left[0].name.startswith(f"{remaining:06d}-")
+    assert (folder / "notes.txt").exists()

@@ -111,6 +111,33 @@ def test_erasing_through_the_page(as_admin, conference, register):
     assert "Đã ẩn danh 1 đăng ký" in page.get_data(as_text=True)
 
 
+def test_erasing_deletes_the_mail_files_of_the_person(app, as_admin, conference, register):
+    from pathlib import Path
+
+    from outreach.mail import sender
+
+    register(conference)
+    other = register(
+        conference,
+        delegates=(("Phạm Văn Khác", "0903000009"),),
+        contact_name="Phạm Văn Khác",
+        contact_phone="0903 000 009",
+        contact_email="khac@example.vn",
+        tax_code="0100233488",
+    )
+    assert sender.deliver_due() == 2
+    folder = Path(app.config["MAIL_FOLDER"])
+    assert len(list(folder.glob("*.eml"))) == 2
+    response = as_admin.post(
+        "/staff/admin/privacy/erase", data={"contact": "mai.tran@example.vn", "confirm": "y"}
+    )
+    assert response.status_code == 302
+    left = [path.read_bytes() for path in folder.glob("*.eml")]
+    assert len(left) == 1
+    assert b"khac@example.vn" in left[0]
+    assert other.contact_email == "khac@example.vn"
+
+
 def test_an_old_ticket_scans_as_unknown_after_erasure(as_admin, conference, register, monkeypatch):
     from outreach.checkin import services as checkin
 
