@@ -1556,6 +1556,12 @@ def add_walkin(
         now < clock.opens_at and not clock.override
     ):
         return WalkInAnswer(result=Result.NOT_OPEN, nonce=request.nonce)
+    # when the person came in: a desk that was offline sends the time with its queued walk-in
+    # (sync may be an hour later); never later than now, and never before the doors opened,
+    # since a phone's clock may be off
+    at = now
+    if request.scanned_at is not None:
+        at = max(min(request.scanned_at, now), min(clock.opens_at, now))
 
     holder = db.session.execute(
         _ticket_query().where(
@@ -1613,7 +1619,7 @@ def add_walkin(
             contact_phone=data["phone"],
             contact_email=None,
             needs={},
-            consent_participation_at=now,
+            consent_participation_at=at,
             consent_news_at=None,
             consent_notice_version=registration_rules.CONSENT_NOTICE_VERSION
             + WALKIN_CONSENT_SUFFIX,
@@ -1634,7 +1640,7 @@ def add_walkin(
         phone_e164=data["phone"],
         email=None,
         ticket_code=new_ticket_code(),
-        checked_in_at=now,
+        checked_in_at=at,
         created_at=now,
     )
     registration.delegates.append(delegate)
@@ -1645,7 +1651,7 @@ def add_walkin(
             {
                 "conference_id": conference.id,
                 "delegate_id": delegate.id,
-                "at": now,
+                "at": at,
                 "scanned_at": request.scanned_at,
                 "user_id": door.user_id,
                 "door_link_id": door.door_link_id,
@@ -1675,6 +1681,6 @@ def add_walkin(
             cooperative=cooperative.name,
         ),
         ticket_code=delegate.ticket_code,
-        checked_in_at=now,
+        checked_in_at=at,
         station=door.station,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
 
@@ -72,16 +73,17 @@ def test_a_walkin_is_registered_ticketed_and_checked_in(client, conference, toke
     assert body["delegate"]["name"] == "Hoàng Thị Lụa"
     assert body["delegate"]["cooperative"] == "Tổ hợp tác Dệt lụa Vạn Phúc"
     assert "phone" not in body["delegate"]
-    assert (body["station"], body["checked_in_time"]) == ("Cửa phụ", "07:30")
+    # admitted at the time the desk sent (a minute before the server got it)
+    assert (body["station"], body["checked_in_time"]) == ("Cửa phụ", "07:29")
     delegate = db.session.get(Delegate, body["delegate"]["id"])
     assert delegate.ticket_code == body["ticket_code"]
-    assert delegate.checked_in_at == DOORS_OPEN
+    assert delegate.checked_in_at == DOORS_OPEN - dt.timedelta(minutes=1)
     assert delegate.phone_e164 == "+84987654321"
     registration = delegate.registration
     assert registration.status == "confirmed"
     assert registration.seats_held == 1
     assert registration.consent_notice_version.endswith("/door")
-    assert registration.consent_participation_at == DOORS_OPEN
+    assert registration.consent_participation_at == DOORS_OPEN - dt.timedelta(minutes=1)
     assert registration.submission_id.startswith("walkin-")
     assert registration.cooperative.kind == "to_hop_tac"
     assert registration.cooperative.province_code == conference.province_code
@@ -104,6 +106,31 @@ def test_a_walkin_is_registered_ticketed_and_checked_in(client, conference, toke
         headers={"Authorization": f"Bearer {token}"},
     ).get_json()
     assert scan["result"] == "already_checked_in"
+
+
+@pytest.mark.parametrize(
+    ("scanned_at", "admitted_at"),
+    [
+        # queued by a desk with no signal at 07:31, sent when the network came back at 08:30
+        ("2026-12-10T00:31:00Z", dt.datetime(2026, 12, 10, 0, 31, tzinfo=dt.UTC)),
+        # a phone clock ahead of the server: never later than the server's time
+        ("2026-12-10T05:00:00Z", dt.datetime(2026, 12, 10, 1, 30, tzinfo=dt.UTC)),
+        # a phone clock days behind: never before the doors opened (06:00, two hours early)
+        ("2026-12-01T00:00:00Z", dt.datetime(2026, 12, 9, 23, 0, tzinfo=dt.UTC)),
+        # no time sent: the server's
+        (None, dt.datetime(2026, 12, 10, 1, 30, tzinfo=dt.UTC)),
+    ],
+)
+def test_a_walkin_is_admitted_at_the_time_it_happened(
+    client, conference, token, clock, scanned_at, admitted_at
+):
+    clock["value"] = dt.datetime(2026, 12, 10, 1, 30, tzinfo=dt.UTC)
+    response = _post(client, conference, _body(scanned_at=scanned_at), token=token)
+    assert response.get_json()["result"] == "ok"
+    delegate = db.session.scalar(sa.select(Delegate))
+    assert delegate.checked_in_at == admitted_at
+    row = db.session.scalar(sa.select(CheckIn))
+    assert row.at == admitted_at
 
 
 def test_a_replay_returns_the_first_answer_and_creates_nothing(client, conference, token):
