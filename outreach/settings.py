@@ -93,6 +93,9 @@ DEFAULTS = {
     "DSR_RESPONSE_DAYS": 30,
     #: working days to acknowledge a request (Decree 356, per secondary sources)
     "DSR_ACK_WORKING_DAYS": 2,
+    #: the passphrase backups are encrypted with (``flask backup``/``restore``); empty: not
+    #: encrypted, and ``backup`` says so. Keep it apart from the backups.
+    "BACKUP_KEY": "",
     "PG_DUMP": "pg_dump",
     "PG_RESTORE": "pg_restore",
     #: reports: which division (by code) follows up the needs stated under each theme

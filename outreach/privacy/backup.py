@@ -6,8 +6,11 @@ never a plain file copy, which can miss what is still in the ``-wal`` file. Post
 dumped with ``pg_dump -Fc`` (a consistent snapshot) and restored with ``pg_restore``.
 Every file of the backup is listed in ``manifest.json`` with its SHA-256, checked on restore.
 
-A backup holds personal data: keep it encrypted, readable by few, and delete old ones within
-the retention period.
+A backup holds personal data. With a passphrase (``OUTREACH_BACKUP_KEY``) every file is
+encrypted (``outreach/privacy/encryption.py``; the plain database copy only ever exists in a
+private temporary folder), and the manifest, which holds no personal data, stays readable so a
+damaged backup is found without the key. Either way the folder and its files are readable by
+their owner only. Delete old backups within the retention period.
 """
 
 from __future__ import annotations
@@ -19,15 +22,20 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 from pathlib import Path
 
 import sqlalchemy as sa
+
+from outreach.privacy import encryption
 
 MANIFEST = "manifest.json"
 SQLITE_FILE = "database.sqlite3"
 PG_FILE = "database.dump"
 UPLOADS = "uploads"
 FORMAT_VERSION = 1
+#: the suffix of an encrypted file in the backup
+SEALED = ".enc"
 
 
 class BackupError(Exception):
@@ -94,16 +102,38 @@ def _files_under(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file())
 
 
+def _make_private(folder: Path) -> None:
+    """The backup's folders and files: readable and writable by their owner only."""
+    folder.chmod(0o700)
+    for path in folder.rglob("*"):
+        path.chmod(0o700 if path.is_dir() else 0o600)
+
+
+def _dump_database(url: sa.engine.URL, target: Path, *, pg_dump: str) -> None:
+    if url.get_backend_name() == "sqlite":
+        _copy_sqlite(_sqlite_path(url), target)
+        if not integrity_ok(target):
+            raise BackupError("the copy failed PRAGMA integrity_check")
+    elif url.get_backend_name() == "postgresql":
+        _run(
+            [pg_dump, "-Fc", "--no-owner", "-f", str(target), "-d", _libpq_url(url)],
+            env=_pg_env(url),
+        )
+    else:
+        raise BackupError(f"cannot back up a {url.get_backend_name()} database")
+
+
 def create_backup(
     destination: str | os.PathLike,
     *,
     database_uri: str,
     upload_folder: str | os.PathLike,
     pg_dump: str = "pg_dump",
+    passphrase: str = "",
     now: dt.datetime,
 ) -> dict:
     """Write the database, the uploads and ``manifest.json`` into ``destination`` (a new or
-    empty folder); return the manifest.
+    empty folder), each file encrypted when a ``passphrase`` is given; return the manifest.
 
     :raises BackupError: when the folder is not empty, the database cannot be copied, or the
         copy fails its integrity check.
@@ -111,37 +141,49 @@ def create_backup(
     dest = Path(destination)
     if dest.exists() and any(dest.iterdir()):
         raise BackupError(f"{dest} is not empty: back up into a new folder")
-    dest.mkdir(parents=True, exist_ok=True)
+    dest.mkdir(parents=True, exist_ok=True, mode=0o700)
+    dest.chmod(0o700)
     url = sa.engine.make_url(database_uri)
-    if url.get_backend_name() == "sqlite":
-        database_file = SQLITE_FILE
-        _copy_sqlite(_sqlite_path(url), dest / SQLITE_FILE)
-        if not integrity_ok(dest / SQLITE_FILE):
-            raise BackupError("the copy failed PRAGMA integrity_check")
-    elif url.get_backend_name() == "postgresql":
-        database_file = PG_FILE
-        _run(
-            [pg_dump, "-Fc", "--no-owner", "-f", str(dest / PG_FILE), "-d", _libpq_url(url)],
-            env=_pg_env(url),
-        )
-    else:
-        raise BackupError(f"cannot back up a {url.get_backend_name()} database")
-
+    backend = url.get_backend_name()
+    database_file = SQLITE_FILE if backend == "sqlite" else PG_FILE
     uploads = Path(upload_folder)
-    copied = dest / UPLOADS
-    copied.mkdir()
-    if uploads.is_dir():
-        shutil.copytree(uploads, copied, dirs_exist_ok=True)
+    sources = _files_under(uploads) if uploads.is_dir() else []
+    (dest / UPLOADS).mkdir()
+    sealing = None
+    if passphrase:
+        salt = encryption.new_salt()
+        key = encryption.derive_key(passphrase, salt, **encryption.SCRYPT)
+        sealing = {
+            "scheme": encryption.SCHEME,
+            "salt": salt.hex(),
+            "scrypt": encryption.SCRYPT,
+            "key_check": encryption.key_check(key),
+        }
+        with tempfile.TemporaryDirectory(prefix="outreach-backup-") as work:
+            plain = Path(work) / database_file
+            _dump_database(url, plain, pg_dump=pg_dump)
+            database_file += SEALED
+            encryption.encrypt_file(plain, dest / database_file, key=key, name=database_file)
+        for source in sources:
+            name = f"{UPLOADS}/{source.relative_to(uploads).as_posix()}{SEALED}"
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            encryption.encrypt_file(source, dest / name, key=key, name=name)
+    else:
+        _dump_database(url, dest / database_file, pg_dump=pg_dump)
+        if uploads.is_dir():
+            shutil.copytree(uploads, dest / UPLOADS, dirs_exist_ok=True)
     files = {database_file: sha256_of(dest / database_file)}
-    for path in _files_under(copied):
+    for path in _files_under(dest / UPLOADS):
         files[path.relative_to(dest).as_posix()] = sha256_of(path)
     manifest = {
         "format": FORMAT_VERSION,
         "created_at": now.isoformat(),
-        "database": {"backend": url.get_backend_name(), "file": database_file},
+        "database": {"backend": backend, "file": database_file},
+        "encryption": sealing,
         "files": files,
     }
     (dest / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    _make_private(dest)
     return manifest
 
 
@@ -177,6 +219,24 @@ def database_is_empty(engine: sa.engine.Engine) -> bool:
     return True
 
 
+def _backup_key(manifest: dict, passphrase: str) -> bytes | None:
+    """The key of an encrypted backup (None for a plain one).
+
+    :raises BackupError: when the backup is encrypted and no passphrase, or another one, is set.
+    """
+    sealing = manifest.get("encryption")
+    if not sealing:
+        return None
+    if sealing.get("scheme") != encryption.SCHEME:
+        raise BackupError(f"the backup is encrypted with {sealing.get('scheme')}, unknown here")
+    if not passphrase:
+        raise BackupError("the backup is encrypted: set OUTREACH_BACKUP_KEY to its passphrase")
+    key = encryption.derive_key(passphrase, bytes.fromhex(sealing["salt"]), **sealing["scrypt"])
+    if not encryption.key_matches(key, sealing["key_check"]):
+        raise BackupError("OUTREACH_BACKUP_KEY is not the passphrase this backup was made with")
+    return key
+
+
 def restore_backup(
     source: str | os.PathLike,
     *,
@@ -184,11 +244,13 @@ def restore_backup(
     upload_folder: str | os.PathLike,
     force: bool = False,
     pg_restore: str = "pg_restore",
+    passphrase: str = "",
 ) -> dict:
     """Bring a backup back into the configured database and upload folder.
 
-    :raises BackupError: for a damaged backup, a backend that differs from the backup's, or a
-        database that already holds data (unless ``force``).
+    :raises BackupError: for a damaged backup, a backend that differs from the backup's, a
+        database that already holds data (unless ``force``), or an encrypted backup without
+        its passphrase.
     """
     src = Path(source)
     manifest = read_manifest(src)
@@ -197,41 +259,60 @@ def restore_backup(
         raise BackupError(
             f"the backup is of a {backend} database; the app uses {engine.url.get_backend_name()}"
         )
+    key = _backup_key(manifest, passphrase)
     if not force and not database_is_empty(engine):
         raise BackupError("the database already holds data: add --force to overwrite it")
-    if backend == "sqlite":
+    with tempfile.TemporaryDirectory(prefix="outreach-restore-") as work:
+        database_file = src / manifest["database"]["file"]
+        if key is not None:
+            plain = Path(work) / "database"
+            _open(database_file, plain, key=key, name=manifest["database"]["file"])
+            database_file = plain
         engine.dispose()
-        target = sqlite3.connect(_sqlite_path(engine.url), timeout=30)
-        source_db = sqlite3.connect(f"file:{src / SQLITE_FILE}?mode=ro", uri=True)
-        try:
-            source_db.backup(target)
-        finally:
-            source_db.close()
-            target.close()
-    else:
-        engine.dispose()
-        _run(
-            [
-                pg_restore,
-                "--clean",
-                "--if-exists",
-                "--no-owner",
-                "-d",
-                _libpq_url(engine.url),
-                str(src / PG_FILE),
-            ],
-            env=_pg_env(engine.url),
-        )
+        if backend == "sqlite":
+            target = sqlite3.connect(_sqlite_path(engine.url), timeout=30)
+            source_db = sqlite3.connect(f"file:{database_file}?mode=ro", uri=True)
+            try:
+                source_db.backup(target)
+            finally:
+                source_db.close()
+                target.close()
+        else:
+            _run(
+                [
+                    pg_restore,
+                    "--clean",
+                    "--if-exists",
+                    "--no-owner",
+                    "-d",
+                    _libpq_url(engine.url),
+                    str(database_file),
+                ],
+                env=_pg_env(engine.url),
+            )
     uploads = Path(upload_folder)
     uploads.mkdir(parents=True, exist_ok=True)
     restored = 0
     for name, digest in manifest["files"].items():
         if not name.startswith(UPLOADS + "/"):
             continue
-        target_path = uploads / name[len(UPLOADS) + 1 :]
-        target_path.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(src / name, target_path)
-        if sha256_of(target_path) != digest:
-            raise BackupError(f"restoring {name} failed: its checksum differs")
+        relative = name[len(UPLOADS) + 1 :]
+        if key is not None:
+            target_path = uploads / relative.removesuffix(SEALED)
+            target_path.parent.mkdir(parents=True, exist_ok=True)
+            _open(src / name, target_path, key=key, name=name)
+        else:
+            target_path = uploads / relative
+            target_path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src / name, target_path)
+            if sha256_of(target_path) != digest:
+                raise BackupError(f"restoring {name} failed: its checksum differs")
         restored += 1
-    return {"database": backend, "files": restored}
+    return {"database": backend, "files": restored, "encrypted": key is not None}
+
+
+def _open(source: Path, target: Path, *, key: bytes, name: str) -> None:
+    try:
+        encryption.decrypt_file(source, target, key=key, name=name)
+    except encryption.DecryptionError as error:
+        raise BackupError(str(error)) from None

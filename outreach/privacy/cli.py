@@ -38,7 +38,8 @@ def purge_command(dry_run):
 @click.command("backup")
 @click.argument("dest", type=click.Path(file_okay=False))
 def backup_command(dest):
-    """Copy the database and the uploads into DEST (a new folder), with a manifest."""
+    """Copy the database and the uploads into DEST (a new folder), with a manifest; encrypted
+    with OUTREACH_BACKUP_KEY when it is set."""
     from outreach.audit import services as audit
     from outreach.privacy.backup import BackupError
     from outreach.privacy.backup import create_backup
@@ -49,13 +50,24 @@ def backup_command(dest):
             database_uri=current_app.config["SQLALCHEMY_DATABASE_URI"],
             upload_folder=current_app.config["UPLOAD_FOLDER"],
             pg_dump=current_app.config["PG_DUMP"],
+            passphrase=current_app.config["BACKUP_KEY"],
             now=utcnow(),
         )
     except BackupError as error:
         raise click.ClickException(str(error)) from None
-    audit.record("backup.create", actor_kind="cli", row_count=len(manifest["files"]), now=utcnow())
+    encrypted = bool(manifest["encryption"])
+    audit.record(
+        "backup.create",
+        actor_kind="cli",
+        row_count=len(manifest["files"]),
+        detail={"encrypted": encrypted},
+        now=utcnow(),
+    )
     db.session.commit()
-    click.echo(f"backup: {len(manifest['files'])} files written to {dest}")
+    click.echo(
+        f"backup: {len(manifest['files'])} files written to {dest}, "
+        + ("encrypted" if encrypted else "NOT encrypted: set OUTREACH_BACKUP_KEY to encrypt")
+    )
 
 
 @click.command("restore")
@@ -74,10 +86,14 @@ def restore_command(src, force):
             upload_folder=current_app.config["UPLOAD_FOLDER"],
             force=force,
             pg_restore=current_app.config["PG_RESTORE"],
+            passphrase=current_app.config["BACKUP_KEY"],
         )
     except BackupError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"restore: the {done['database']} database and {done['files']} files restored")
+    click.echo(
+        f"restore: the {done['database']} database and {done['files']} files restored"
+        + (" (decrypted)" if done["encrypted"] else "")
+    )
 
 
 def init_app(app: Flask) -> None:

@@ -190,12 +190,102 @@ def test_the_backup_is_audited(app, runner, tmp_path):
     assert entry.actor_kind == "cli"
 
 
-@pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL tier: set OUTREACH_TEST_POSTGRES_URL")
-def test_pg_dump_then_pg_restore_into_an_empty_database(
+@sqlite_only
+def test_a_backup_with_a_passphrase_is_encrypted_and_restores_with_it(
     app, app_config, runner, tmp_path, create_conference, organizer
 ):
-    """B6-81: ``pg_dump -Fc`` of the live database restores into an empty one."""
+    conference = create_conference(capacity=20, delegates_per_cooperative=1)
+    for index in range(3):
+        services.register_cooperative(
+            conference, _person(index), submission_id=f"enc-{index}", now=NOW
+        )
+    db.session.commit()
+    files = _uploads(app)
+    app.config["BACKUP_KEY"] = "mật khẩu sao lưu của Sở"
+    dest = tmp_path / "sealed"
+    result = runner.invoke(args=["backup", str(dest)])
+    assert result.exit_code == 0, result.output
+    assert "encrypted" in result.output
+    assert "NOT" not in result.output
+
+    manifest = json.loads((dest / "manifest.json").read_text())
+    assert set(manifest["files"]) == {"database.sqlite3.enc"} | {
+        f"uploads/{name}.enc" for name in files
+    }
+    # no personal data and no plain file in the folder, which only its owner can read
+    for path in dest.rglob("*"):
+        if path.is_file():
+            assert path.stat().st_mode & 0o777 == 0o600, path
+            assert b"Ng\xc6\xb0\xe1\xbb\x9di" not in path.read_bytes()  # "Người"
+            assert b"SQLite format" not in path.read_bytes()
+            assert b"%PDF" not in path.read_bytes()
+    assert dest.stat().st_mode & 0o777 == 0o700
+
+    fresh_dir = tmp_path / "fresh"
+    fresh_dir.mkdir()
+    fresh = create_app(
+        {
+            **app_config,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{fresh_dir / 'restored.sqlite3'}",
+            "UPLOAD_FOLDER": str(fresh_dir / "uploads"),
+            "MAIL_FOLDER": str(fresh_dir / "mail"),
+        }
+    )
+    with fresh.app_context():
+        cli = fresh.test_cli_runner()
+        refused = cli.invoke(args=["restore", str(dest)])
+        assert refused.exit_code != 0
+        assert "set OUTREACH_BACKUP_KEY" in refused.output
+        fresh.config["BACKUP_KEY"] = "một mật khẩu khác"
+        refused = cli.invoke(args=["restore", str(dest)])
+        assert refused.exit_code != 0
+        assert "not the passphrase" in refused.output
+        fresh.config["BACKUP_KEY"] = "mật khẩu sao lưu của Sở"
+        restored = cli.invoke(args=["restore", str(dest)])
+        assert restored.exit_code == 0, restored.output
+        assert "(decrypted)" in restored.output
+        assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 3
+        for name, content in files.items():
+            assert (fresh_dir / "uploads" / name).read_bytes() == content
+        assert not list((fresh_dir / "uploads").rglob("*.enc"))
+        db.session.remove()
+        db.engine.dispose()
+
+
+@sqlite_only
+def test_a_changed_encrypted_file_is_refused(app, runner, tmp_path):
+    _uploads(app)
+    app.config["BACKUP_KEY"] = "mật khẩu sao lưu"
+    dest = tmp_path / "sealed"
+    assert runner.invoke(args=["backup", str(dest)]).exit_code == 0
+    sealed = dest / "uploads" / "guide.txt.enc"
+    data = sealed.read_bytes()
+    sealed.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+    with pytest.raises(backup.BackupError, match="checksum"):
+        backup.read_manifest(dest)
+
+
+@sqlite_only
+def test_a_backup_without_a_passphrase_says_so_and_is_private(app, runner, tmp_path):
+    _uploads(app)
+    dest = tmp_path / "plain"
+    result = runner.invoke(args=["backup", str(dest)])
+    assert result.exit_code == 0, result.output
+    assert "NOT encrypted: set OUTREACH_BACKUP_KEY" in result.output
+    assert dest.stat().st_mode & 0o777 == 0o700
+    assert all(p.stat().st_mode & 0o777 == 0o600 for p in dest.rglob("*") if p.is_file())
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL tier: set OUTREACH_TEST_POSTGRES_URL")
+@pytest.mark.parametrize("passphrase", ["", "mật khẩu sao lưu"])
+def test_pg_dump_then_pg_restore_into_an_empty_database(
+    app, app_config, runner, tmp_path, create_conference, organizer, passphrase
+):
+    """B6-81: ``pg_dump -Fc`` of the live database restores into an empty one (also
+    encrypted)."""
     import secrets
+
+    app.config["BACKUP_KEY"] = passphrase
 
     conference = create_conference(capacity=20, delegates_per_cooperative=1)
     for index in range(5):
@@ -207,7 +297,10 @@ def test_pg_dump_then_pg_restore_into_an_empty_database(
     dest = tmp_path / "pg-backup"
     result = runner.invoke(args=["backup", str(dest)])
     assert result.exit_code == 0, result.output
-    assert (dest / "database.dump").read_bytes()[:5] == b"PGDMP"
+    if passphrase:
+        assert (dest / "database.dump.enc").read_bytes()[:5] != b"PGDMP"
+    else:
+        assert (dest / "database.dump").read_bytes()[:5] == b"PGDMP"
 
     server = sa.engine.make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
     name = f"outreach_restore_{secrets.token_hex(4)}"
@@ -222,6 +315,7 @@ def test_pg_dump_then_pg_restore_into_an_empty_database(
                     hide_password=False
                 ),
                 "UPLOAD_FOLDER": str(tmp_path / "fresh-uploads"),
+                "BACKUP_KEY": passphrase,
             }
         )
         with fresh.app_context():
