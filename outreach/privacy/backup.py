@@ -19,11 +19,13 @@ import datetime as dt
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import sqlite3
 import subprocess
 import tempfile
 from pathlib import Path
+from pathlib import PurePosixPath
 
 import sqlalchemy as sa
 
@@ -36,6 +38,7 @@ UPLOADS = "uploads"
 FORMAT_VERSION = 1
 #: the suffix of an encrypted file in the backup
 SEALED = ".enc"
+DATABASE_FILES = {SQLITE_FILE, PG_FILE, SQLITE_FILE + SEALED, PG_FILE + SEALED}
 
 
 class BackupError(Exception):
@@ -62,8 +65,14 @@ def _libpq_url(url: sa.engine.URL) -> str:
 
 
 def _pg_env(url: sa.engine.URL) -> dict:
-    # the password goes through the environment, not the command line (visible in ps)
-    env = dict(os.environ)
+    """What pg_dump and pg_restore get of the environment: the libpq settings and the path,
+    not the app's secrets; the password goes this way, not on the command line (visible in
+    ps)."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name.startswith("PG") or name in ("PATH", "HOME", "LANG", "LC_ALL", "TZ")
+    }
     if url.password:
         env["PGPASSWORD"] = str(url.password)
     return env
@@ -109,18 +118,36 @@ def _make_private(folder: Path) -> None:
         path.chmod(0o700 if path.is_dir() else 0o600)
 
 
-def _dump_database(url: sa.engine.URL, target: Path, *, pg_dump: str) -> None:
-    if url.get_backend_name() == "sqlite":
-        _copy_sqlite(_sqlite_path(url), target)
-        if not integrity_ok(target):
-            raise BackupError("the copy failed PRAGMA integrity_check")
-    elif url.get_backend_name() == "postgresql":
-        _run(
-            [pg_dump, "-Fc", "--no-owner", "-f", str(target), "-d", _libpq_url(url)],
-            env=_pg_env(url),
-        )
-    else:
-        raise BackupError(f"cannot back up a {url.get_backend_name()} database")
+def _copy_database(url: sa.engine.URL, target: Path) -> None:
+    """A consistent copy of a SQLite database, checked."""
+    _copy_sqlite(_sqlite_path(url), target)
+    if not integrity_ok(target):
+        raise BackupError("the copy failed PRAGMA integrity_check")
+
+
+def _pg_dump_command(url: sa.engine.URL, pg_dump: str) -> list[str]:
+    return [pg_dump, "-Fc", "--no-owner", "-d", _libpq_url(url)]
+
+
+def _pg_dump_encrypted(url: sa.engine.URL, target: Path, *, pg_dump: str, key: bytes) -> None:
+    """pg_dump's output encrypted as it streams: the plain dump never touches a disk."""
+    name = target.name
+    with tempfile.TemporaryFile() as errors:
+        try:
+            process = subprocess.Popen(
+                _pg_dump_command(url, pg_dump),
+                env=_pg_env(url),
+                stdout=subprocess.PIPE,
+                stderr=errors,
+            )
+        except FileNotFoundError:
+            raise BackupError(f"{pg_dump} was not found: install the PostgreSQL client") from None
+        with process:
+            encryption.encrypt_stream(process.stdout, target, key=key, name=name, number=0)
+        if process.returncode != 0:
+            errors.seek(0)
+            reason = errors.read().decode("utf-8", "replace").strip().splitlines()
+            raise BackupError(f"{pg_dump} failed: {reason[-1] if reason else process.returncode}")
 
 
 def create_backup(
@@ -145,31 +172,44 @@ def create_backup(
     dest.chmod(0o700)
     url = sa.engine.make_url(database_uri)
     backend = url.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise BackupError(f"cannot back up a {backend} database")
     database_file = SQLITE_FILE if backend == "sqlite" else PG_FILE
     uploads = Path(upload_folder)
     sources = _files_under(uploads) if uploads.is_dir() else []
-    (dest / UPLOADS).mkdir()
+    (dest / UPLOADS).mkdir(mode=0o700)
     sealing = None
     if passphrase:
         salt = encryption.new_salt()
-        key = encryption.derive_key(passphrase, salt, **encryption.SCRYPT)
+        master = encryption.derive_key(passphrase, salt, **encryption.SCRYPT)
+        key, mac_key = encryption.split_key(master)
         sealing = {
             "scheme": encryption.SCHEME,
             "salt": salt.hex(),
             "scrypt": encryption.SCRYPT,
             "key_check": encryption.key_check(key),
         }
-        with tempfile.TemporaryDirectory(prefix="outreach-backup-") as work:
-            plain = Path(work) / database_file
-            _dump_database(url, plain, pg_dump=pg_dump)
-            database_file += SEALED
-            encryption.encrypt_file(plain, dest / database_file, key=key, name=database_file)
-        for source in sources:
+        database_file += SEALED
+        if backend == "sqlite":
+            with tempfile.TemporaryDirectory(prefix="outreach-backup-") as work:
+                plain = Path(work) / SQLITE_FILE
+                _copy_database(url, plain)
+                encryption.encrypt_file(
+                    plain, dest / database_file, key=key, name=database_file, number=0
+                )
+        else:
+            _pg_dump_encrypted(url, dest / database_file, pg_dump=pg_dump, key=key)
+        for number, source in enumerate(sources, start=1):
             name = f"{UPLOADS}/{source.relative_to(uploads).as_posix()}{SEALED}"
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            encryption.encrypt_file(source, dest / name, key=key, name=name)
+            (dest / name).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            encryption.encrypt_file(source, dest / name, key=key, name=name, number=number)
     else:
-        _dump_database(url, dest / database_file, pg_dump=pg_dump)
+        if backend == "sqlite":
+            _copy_database(url, dest / database_file)
+        else:
+            _run(
+                [*_pg_dump_command(url, pg_dump), "-f", str(dest / database_file)], env=_pg_env(url)
+            )
         if uploads.is_dir():
             shutil.copytree(uploads, dest / UPLOADS, dirs_exist_ok=True)
     files = {database_file: sha256_of(dest / database_file)}
@@ -182,22 +222,62 @@ def create_backup(
         "encryption": sealing,
         "files": files,
     }
+    if sealing:
+        manifest["mac"] = encryption.manifest_mac(mac_key, manifest)
     (dest / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     _make_private(dest)
     return manifest
 
 
-def read_manifest(source: str | os.PathLike) -> dict:
-    """The manifest, after checking every listed file against its SHA-256.
+def _safe_name(name) -> bool:
+    """A file name from a manifest that stays inside the backup (and, for an upload, inside the
+    upload folder): relative, ``/``-separated, without ``..``."""
+    if not isinstance(name, str) or not name or "\\" in name or "\x00" in name:
+        return False
+    path = PurePosixPath(name)
+    return (
+        not path.is_absolute()
+        and path.as_posix() == name
+        and all(part not in ("", ".", "..") for part in path.parts)
+    )
 
-    :raises BackupError: for a missing manifest or file, or a changed file.
+
+def _check_shape(manifest) -> None:
+    """:raises BackupError: unless the manifest names only files inside the backup, the
+    database by one of its fixed names, and uploads under ``uploads/``."""
+    try:
+        database = manifest["database"]
+        files = manifest["files"]
+        valid = (
+            isinstance(files, dict)
+            and database["backend"] in ("sqlite", "postgresql")
+            and database["file"] in DATABASE_FILES
+            and database["file"] in files
+            and all(
+                _safe_name(name)
+                and isinstance(digest, str)
+                and (name == database["file"] or name.startswith(UPLOADS + "/"))
+                for name, digest in files.items()
+            )
+        )
+    except (KeyError, TypeError):
+        valid = False
+    if not valid:
+        raise BackupError("the backup's manifest is not one this app wrote")
+
+
+def read_manifest(source: str | os.PathLike) -> dict:
+    """The manifest, after checking its shape and every listed file against its SHA-256.
+
+    :raises BackupError: for a missing or malformed manifest, a missing file or a changed one.
     """
     src = Path(source)
     try:
         manifest = json.loads((src / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise BackupError(f"{src} holds no readable {MANIFEST}: {exc}") from None
-    for name, digest in manifest.get("files", {}).items():
+    _check_shape(manifest)
+    for name, digest in manifest["files"].items():
         path = src / name
         if not path.is_file():
             raise BackupError(f"the backup is incomplete: {name} is missing")
@@ -219,22 +299,50 @@ def database_is_empty(engine: sa.engine.Engine) -> bool:
     return True
 
 
-def _backup_key(manifest: dict, passphrase: str) -> bytes | None:
-    """The key of an encrypted backup (None for a plain one).
+def _backup_key(manifest: dict, passphrase: str, *, allow_plain: bool) -> bytes | None:
+    """The files' key of an encrypted backup, once its manifest is authenticated; None for a
+    plain one.
 
-    :raises BackupError: when the backup is encrypted and no passphrase, or another one, is set.
+    :raises BackupError: for an encrypted backup without its passphrase or with another one, a
+        manifest changed since it was written, or a plain backup while a passphrase is set
+        (unless ``allow_plain``: a swapped-in plain backup must not pass unnoticed).
     """
     sealing = manifest.get("encryption")
     if not sealing:
+        if passphrase and not allow_plain:
+            raise BackupError(
+                "the backup is not encrypted although OUTREACH_BACKUP_KEY is set: "
+                "add --plain if it is one you made without a key"
+            )
         return None
-    if sealing.get("scheme") != encryption.SCHEME:
-        raise BackupError(f"the backup is encrypted with {sealing.get('scheme')}, unknown here")
+    if not isinstance(sealing, dict) or sealing.get("scheme") != encryption.SCHEME:
+        raise BackupError("the backup is encrypted in a way this app does not know")
     if not passphrase:
         raise BackupError("the backup is encrypted: set OUTREACH_BACKUP_KEY to its passphrase")
-    key = encryption.derive_key(passphrase, bytes.fromhex(sealing["salt"]), **sealing["scrypt"])
-    if not encryption.key_matches(key, sealing["key_check"]):
+    if not encryption.scrypt_settings_allowed(sealing.get("scrypt")):
+        raise BackupError("the backup's manifest is not one this app wrote")
+    try:
+        master = encryption.derive_key(
+            passphrase, bytes.fromhex(sealing["salt"]), **sealing["scrypt"]
+        )
+        key, mac_key = encryption.split_key(master)
+        matches = encryption.key_matches(key, sealing["key_check"])
+    except (KeyError, TypeError, ValueError):
+        raise BackupError("the backup's manifest is not one this app wrote") from None
+    if not matches:
         raise BackupError("OUTREACH_BACKUP_KEY is not the passphrase this backup was made with")
+    if not secrets.compare_digest(
+        str(manifest.get("mac", "")), encryption.manifest_mac(mac_key, manifest)
+    ):
+        raise BackupError("the backup's manifest was changed after it was written")
     return key
+
+
+def _file_mode() -> int:
+    """The mode a new file gets under this process's umask (as the app's uploads do)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def restore_backup(
@@ -245,8 +353,13 @@ def restore_backup(
     force: bool = False,
     pg_restore: str = "pg_restore",
     passphrase: str = "",
+    allow_plain: bool = False,
 ) -> dict:
     """Bring a backup back into the configured database and upload folder.
+
+    Every upload is decrypted (or copied and checked) into a staging folder first; only when
+    all of them are good is the database restored and the files moved into place, so a bad
+    backup changes nothing.
 
     :raises BackupError: for a damaged backup, a backend that differs from the backup's, a
         database that already holds data (unless ``force``), or an encrypted backup without
@@ -259,56 +372,73 @@ def restore_backup(
         raise BackupError(
             f"the backup is of a {backend} database; the app uses {engine.url.get_backend_name()}"
         )
-    key = _backup_key(manifest, passphrase)
+    key = _backup_key(manifest, passphrase, allow_plain=allow_plain)
     if not force and not database_is_empty(engine):
         raise BackupError("the database already holds data: add --force to overwrite it")
-    with tempfile.TemporaryDirectory(prefix="outreach-restore-") as work:
-        database_file = src / manifest["database"]["file"]
-        if key is not None:
-            plain = Path(work) / "database"
-            _open(database_file, plain, key=key, name=manifest["database"]["file"])
-            database_file = plain
-        engine.dispose()
-        if backend == "sqlite":
-            target = sqlite3.connect(_sqlite_path(engine.url), timeout=30)
-            source_db = sqlite3.connect(f"file:{database_file}?mode=ro", uri=True)
-            try:
-                source_db.backup(target)
-            finally:
-                source_db.close()
-                target.close()
-        else:
-            _run(
-                [
-                    pg_restore,
-                    "--clean",
-                    "--if-exists",
-                    "--no-owner",
-                    "-d",
-                    _libpq_url(engine.url),
-                    str(database_file),
-                ],
-                env=_pg_env(engine.url),
-            )
     uploads = Path(upload_folder)
     uploads.mkdir(parents=True, exist_ok=True)
-    restored = 0
-    for name, digest in manifest["files"].items():
-        if not name.startswith(UPLOADS + "/"):
-            continue
-        relative = name[len(UPLOADS) + 1 :]
-        if key is not None:
-            target_path = uploads / relative.removesuffix(SEALED)
-            target_path.parent.mkdir(parents=True, exist_ok=True)
-            _open(src / name, target_path, key=key, name=name)
-        else:
-            target_path = uploads / relative
-            target_path.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src / name, target_path)
-            if sha256_of(target_path) != digest:
-                raise BackupError(f"restoring {name} failed: its checksum differs")
-        restored += 1
-    return {"database": backend, "files": restored, "encrypted": key is not None}
+    staging = uploads / f".restoring-{secrets.token_hex(6)}"
+    staging.mkdir(mode=0o700)
+    try:
+        staged = []
+        for name, digest in manifest["files"].items():
+            if not name.startswith(UPLOADS + "/"):
+                continue
+            relative = name[len(UPLOADS) + 1 :]
+            if key is not None:
+                relative = relative.removesuffix(SEALED)
+            staged_path = staging / relative
+            staged_path.parent.mkdir(parents=True, exist_ok=True)
+            if key is not None:
+                _open(src / name, staged_path, key=key, name=name)
+            else:
+                shutil.copyfile(src / name, staged_path)
+                if sha256_of(staged_path) != digest:
+                    raise BackupError(f"restoring {name} failed: its checksum differs")
+            staged.append(relative)
+        with tempfile.TemporaryDirectory(prefix="outreach-restore-") as work:
+            database_file = src / manifest["database"]["file"]
+            if key is not None:
+                plain = Path(work) / "database"
+                _open(database_file, plain, key=key, name=manifest["database"]["file"])
+                database_file = plain
+            _restore_database(engine, backend, database_file, pg_restore=pg_restore)
+        mode = _file_mode()
+        for relative in staged:
+            target = uploads / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / relative, target)
+            target.chmod(mode)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return {"database": backend, "files": len(staged), "encrypted": key is not None}
+
+
+def _restore_database(
+    engine: sa.engine.Engine, backend: str, database_file: Path, *, pg_restore: str
+) -> None:
+    engine.dispose()
+    if backend == "sqlite":
+        target = sqlite3.connect(_sqlite_path(engine.url), timeout=30)
+        source_db = sqlite3.connect(f"file:{database_file}?mode=ro", uri=True)
+        try:
+            source_db.backup(target)
+        finally:
+            source_db.close()
+            target.close()
+    else:
+        _run(
+            [
+                pg_restore,
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "-d",
+                _libpq_url(engine.url),
+                str(database_file),
+            ],
+            env=_pg_env(engine.url),
+        )
 
 
 def _open(source: Path, target: Path, *, key: bytes, name: str) -> None:

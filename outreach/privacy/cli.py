@@ -73,7 +73,12 @@ def backup_command(dest):
 @click.command("restore")
 @click.argument("src", type=click.Path(exists=True, file_okay=False))
 @click.option("--force", is_flag=True, help="overwrite a database that already holds data")
-def restore_command(src, force):
+@click.option(
+    "--plain",
+    is_flag=True,
+    help="accept a backup made without a key while OUTREACH_BACKUP_KEY is set",
+)
+def restore_command(src, force, plain):
     """Restore a backup made by `backup` into the configured database and upload folder."""
     from outreach.privacy.backup import BackupError
     from outreach.privacy.backup import restore_backup
@@ -87,6 +92,7 @@ def restore_command(src, force):
             force=force,
             pg_restore=current_app.config["PG_RESTORE"],
             passphrase=current_app.config["BACKUP_KEY"],
+            allow_plain=plain,
         )
     except BackupError as error:
         raise click.ClickException(str(error)) from None

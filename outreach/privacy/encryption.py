@@ -6,29 +6,35 @@ sits in memory whole:
 
     MAGIC (16 bytes) | nonce prefix (7 bytes) | chunk 0 | chunk 1 | ... | last chunk
 
-Each chunk is its ciphertext and 16-byte tag. Its 12-byte nonce is the file's random prefix, the
-chunk's number (4 bytes, big-endian) and a last-chunk flag (1 byte), and the file's name in the
-backup is authenticated with every chunk. So a chunk cannot be changed, moved, dropped or taken
-from another file, and a file cut short after any chunk fails to decrypt rather than restoring
-part of itself.
+Each chunk is its ciphertext and 16-byte tag. Its 12-byte nonce is the file's number in the
+backup (7 bytes: unique under the backup's key, which no other backup shares, since each has its
+own salt), the chunk's number (4 bytes) and a last-chunk flag (1 byte), and the file's name in
+the backup is authenticated with every chunk. So a chunk cannot be changed, moved, dropped or
+taken from another file, and a file cut short after any chunk fails to decrypt rather than
+restoring part of itself. The manifest is authenticated too (HMAC-SHA256 with a second key from
+the same passphrase), so its names, checksums and settings cannot be changed either.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
+import json
 import os
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 MAGIC = b"OUTREACH-BKP-01\n"
 CHUNK = 1024 * 1024
 TAG = 16
 PREFIX = 7
-#: scrypt's cost: about 0.1 s and 32 MB once per backup or restore
-SCRYPT = {"n": 2**15, "r": 8, "p": 1}
-SCHEME = "aes-256-gcm-chunked/scrypt"
+#: scrypt's cost: about 0.5 s and 128 MB once per backup or restore (OWASP's minimum)
+SCRYPT = {"n": 2**17, "r": 8, "p": 1}
+SCHEME = "aes-256-gcm-chunked/scrypt/hmac-sha256"
 
 
 class DecryptionError(Exception):
@@ -41,8 +47,39 @@ def new_salt() -> bytes:
 
 def derive_key(passphrase: str, salt: bytes, *, n: int, r: int, p: int) -> bytes:
     return hashlib.scrypt(
-        passphrase.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=128 * 1024 * 1024, dklen=32
+        passphrase.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=512 * 1024 * 1024, dklen=32
     )
+
+
+def scrypt_settings_allowed(settings) -> bool:
+    """Whether a manifest's scrypt settings are ones a restore should run: a manifest is read
+    before it is authenticated, so it must not make the restore spend gigabytes."""
+    if not isinstance(settings, dict) or set(settings) != {"n", "r", "p"}:
+        return False
+    n, r, p = settings["n"], settings["r"], settings["p"]
+    return (
+        all(type(value) is int for value in (n, r, p))
+        and 2**14 <= n <= 2**20
+        and n & (n - 1) == 0
+        and 1 <= r <= 16
+        and 1 <= p <= 4
+    )
+
+
+def split_key(master: bytes) -> tuple[bytes, bytes]:
+    """(the files' key, the manifest's key) from the key scrypt derived."""
+
+    def expand(purpose: bytes) -> bytes:
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(master)
+
+    return expand(b"outreach backup files"), expand(b"outreach backup manifest")
+
+
+def manifest_mac(key: bytes, manifest: dict) -> str:
+    """HMAC-SHA256 of the manifest without its ``mac`` entry, over canonical JSON."""
+    body = {name: value for name, value in manifest.items() if name != "mac"}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hmac.new(key, canonical.encode("ascii"), hashlib.sha256).hexdigest()
 
 
 def _nonce(prefix: bytes, index: int, last: bool) -> bytes:
@@ -50,22 +87,30 @@ def _nonce(prefix: bytes, index: int, last: bool) -> bytes:
 
 
 def _private_file(path: Path):
-    """Open ``path`` for writing, readable and writable by its owner only."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    return os.fdopen(descriptor, "wb")
+    """Create ``path`` (never an existing file or a link), readable and writable by its owner
+    only."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    return os.fdopen(os.open(path, flags, 0o600), "wb")
 
 
-def encrypt_file(source: Path, target: Path, *, key: bytes, name: str) -> None:
-    """Write ``source`` encrypted to ``target``; ``name`` is the file's name in the backup."""
+def encrypt_file(source: Path, target: Path, *, key: bytes, name: str, number: int) -> None:
+    """Write ``source`` encrypted to ``target``; ``name`` is the file's name in the backup and
+    ``number`` its place among the backup's files (no two files of a backup share one)."""
+    with open(source, "rb") as plain:
+        encrypt_stream(plain, target, key=key, name=name, number=number)
+
+
+def encrypt_stream(plain, target: Path, *, key: bytes, name: str, number: int) -> None:
+    """Like ``encrypt_file``, reading from an open binary stream (e.g. pg_dump's output)."""
     cipher = AESGCM(key)
-    prefix = os.urandom(PREFIX)
+    prefix = number.to_bytes(PREFIX, "big")
     associated = name.encode("utf-8")
-    with open(source, "rb") as plain, _private_file(target) as sealed:
+    with _private_file(target) as sealed:
         sealed.write(MAGIC + prefix)
         index = 0
-        chunk = plain.read(CHUNK)
+        chunk = _read_full(plain, CHUNK)
         while True:
-            following = plain.read(CHUNK)
+            following = _read_full(plain, CHUNK)
             last = not following
             sealed.write(cipher.encrypt(_nonce(prefix, index, last), chunk, associated))
             if last:
@@ -76,36 +121,49 @@ def encrypt_file(source: Path, target: Path, *, key: bytes, name: str) -> None:
 
 
 def decrypt_file(source: Path, target: Path, *, key: bytes, name: str) -> None:
-    """Write ``source`` decrypted to ``target``.
+    """Write ``source`` decrypted to ``target``, a new file.
 
     :raises DecryptionError: for a wrong key, or a file changed, cut short or not ours; the
         partly written ``target`` is removed.
     """
     cipher = AESGCM(key)
     associated = name.encode("utf-8")
-    try:
-        with open(source, "rb") as sealed, _private_file(target) as plain:
-            head = sealed.read(len(MAGIC) + PREFIX)
-            if len(head) != len(MAGIC) + PREFIX or not head.startswith(MAGIC):
-                raise DecryptionError(f"{name} is not an encrypted backup file")
-            prefix = head[len(MAGIC) :]
-            index = 0
-            block = sealed.read(CHUNK + TAG)
-            while True:
-                following = sealed.read(CHUNK + TAG)
-                last = not following
-                try:
-                    plain.write(cipher.decrypt(_nonce(prefix, index, last), block, associated))
-                except InvalidTag:
-                    raise DecryptionError(
-                        f"{name} cannot be decrypted: wrong key, or the file was changed"
-                    ) from None
-                if last:
-                    return
-                block, index = following, index + 1
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
+    with open(source, "rb") as sealed:
+        plain = _private_file(target)
+        try:
+            with plain:
+                head = sealed.read(len(MAGIC) + PREFIX)
+                if len(head) != len(MAGIC) + PREFIX or not head.startswith(MAGIC):
+                    raise DecryptionError(f"{name} is not an encrypted backup file")
+                prefix = head[len(MAGIC) :]
+                index = 0
+                block = _read_full(sealed, CHUNK + TAG)
+                while True:
+                    following = _read_full(sealed, CHUNK + TAG)
+                    last = not following
+                    try:
+                        plain.write(cipher.decrypt(_nonce(prefix, index, last), block, associated))
+                    except InvalidTag:
+                        raise DecryptionError(
+                            f"{name} cannot be decrypted: wrong key, or the file was changed"
+                        ) from None
+                    if last:
+                        return
+                    block, index = following, index + 1
+        except BaseException:
+            target.unlink(missing_ok=True)  # ours: _private_file made it
+            raise
+
+
+def _read_full(stream, size: int) -> bytes:
+    """``size`` bytes, fewer only at the end: a pipe may return less on one read."""
+    data = stream.read(size)
+    while data and len(data) < size:
+        more = stream.read(size - len(data))
+        if not more:
+            break
+        data += more
+    return data
 
 
 def key_check(key: bytes) -> str:

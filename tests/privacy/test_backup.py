@@ -338,3 +338,106 @@ def test_pg_dump_then_pg_restore_into_an_empty_database(
         with admin_engine.connect() as connection:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin_engine.dispose()
+
+
+def _sealed_backup(app, runner, tmp_path, passphrase="mật khẩu sao lưu"):
+    files = _uploads(app)
+    app.config["BACKUP_KEY"] = passphrase
+    dest = tmp_path / "sealed"
+    result = runner.invoke(args=["backup", str(dest)])
+    assert result.exit_code == 0, result.output
+    return dest, files
+
+
+def _edit_manifest(dest, change):
+    path = dest / "manifest.json"
+    manifest = json.loads(path.read_text())
+    change(manifest)
+    path.write_text(json.dumps(manifest))
+
+
+@sqlite_only
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        # a plain backup swapped in for an encrypted one while a key is set
+        (lambda m: m.update(encryption=None), "not encrypted although OUTREACH_BACKUP_KEY is set"),
+        # a file dropped from the list, or the creation time changed: the manifest's MAC
+        (lambda m: m["files"].pop("uploads/guide.txt.enc"), "changed after it was written"),
+        (lambda m: m.update(created_at="2020-01-01T00:00:00"), "changed after it was written"),
+        # a scrypt cost meant to exhaust memory, read before the manifest can be checked
+        (lambda m: m["encryption"]["scrypt"].update(n=2**30), "not one this app wrote"),
+    ],
+)
+def test_a_changed_manifest_of_an_encrypted_backup_is_refused(
+    app, runner, tmp_path, change, message
+):
+    dest, _files = _sealed_backup(app, runner, tmp_path)
+    _edit_manifest(dest, change)
+    with pytest.raises(backup.BackupError, match=message):
+        backup.restore_backup(
+            dest,
+            engine=db.engine,
+            upload_folder=tmp_path / "elsewhere",
+            force=True,
+            passphrase="mật khẩu sao lưu",
+        )
+    assert not (tmp_path / "elsewhere").exists() or not any((tmp_path / "elsewhere").iterdir())
+
+
+@sqlite_only
+@pytest.mark.parametrize(
+    "name", ["uploads/../../outside.txt", "uploads//tmp/outside.txt", "../outside.txt", "x.txt"]
+)
+def test_a_manifest_naming_files_outside_the_backup_is_refused(app, runner, tmp_path, name):
+    _uploads(app)
+    dest = tmp_path / "plain"
+    assert runner.invoke(args=["backup", str(dest)]).exit_code == 0
+    (tmp_path / "outside.txt").write_text("x")
+    _edit_manifest(
+        dest, lambda m: m["files"].update({name: backup.sha256_of(tmp_path / "outside.txt")})
+    )
+    with pytest.raises(backup.BackupError, match="not one this app wrote"):
+        backup.read_manifest(dest)
+
+
+@sqlite_only
+def test_a_restore_that_fails_halfway_changes_nothing(app, runner, tmp_path, monkeypatch):
+    from outreach.privacy import encryption
+
+    dest, _files = _sealed_backup(app, runner, tmp_path)
+    target = tmp_path / "live-uploads"
+    (target / "documents" / "ab").mkdir(parents=True)
+    kept = target / "documents" / "ab" / "3f2c-briefing.pdf"
+    kept.write_bytes(b"the file in use")
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    real = encryption.decrypt_file
+    calls = []
+
+    def fail_on_the_second(source, target_path, **kwargs):
+        calls.append(source)
+        if len(calls) == 2:
+            raise encryption.DecryptionError("cut short")
+        return real(source, target_path, **kwargs)
+
+    monkeypatch.setattr(encryption, "decrypt_file", fail_on_the_second)
+    with pytest.raises(backup.BackupError, match="cut short"):
+        backup.restore_backup(
+            dest, engine=engine, upload_folder=target, passphrase="mật khẩu sao lưu"
+        )
+    assert kept.read_bytes() == b"the file in use"
+    assert sorted(p.name for p in target.rglob("*") if p.is_file()) == ["3f2c-briefing.pdf"]
+    assert not list(target.glob(".restoring-*"))
+    assert backup.database_is_empty(engine)  # the database was not touched
+    engine.dispose()
+
+
+def test_pg_tools_get_the_libpq_settings_and_not_the_apps_secrets(monkeypatch):
+    monkeypatch.setenv("OUTREACH_BACKUP_KEY", "bí mật")
+    monkeypatch.setenv("OUTREACH_SECRET_KEY", "khóa phiên")
+    monkeypatch.setenv("PGSSLMODE", "require")
+    env = backup._pg_env(sa.engine.make_url("postgresql://u:pw@db/outreach"))
+    assert env["PGPASSWORD"] == "pw"
+    assert env["PGSSLMODE"] == "require"
+    assert "PATH" in env
+    assert not any(name.startswith("OUTREACH_") for name in env)

@@ -21,7 +21,9 @@ def small_chunks(monkeypatch):
 def test_what_is_encrypted_decrypts_to_the_same_bytes(tmp_path, size):
     content = os.urandom(size)
     (tmp_path / "plain").write_bytes(content)
-    encryption.encrypt_file(tmp_path / "plain", tmp_path / "sealed", key=KEY, name="uploads/a")
+    encryption.encrypt_file(
+        tmp_path / "plain", tmp_path / "sealed", key=KEY, name="uploads/a", number=3
+    )
     sealed = (tmp_path / "sealed").read_bytes()
     assert sealed.startswith(encryption.MAGIC)
     if size >= 16:
@@ -33,7 +35,9 @@ def test_what_is_encrypted_decrypts_to_the_same_bytes(tmp_path, size):
 
 def _sealed(tmp_path, size=5000):
     (tmp_path / "plain").write_bytes(os.urandom(size))
-    encryption.encrypt_file(tmp_path / "plain", tmp_path / "sealed", key=KEY, name="uploads/a")
+    encryption.encrypt_file(
+        tmp_path / "plain", tmp_path / "sealed", key=KEY, name="uploads/a", number=3
+    )
     return (tmp_path / "sealed").read_bytes()
 
 
