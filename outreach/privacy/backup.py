@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -60,8 +61,17 @@ def _sqlite_path(url: sa.engine.URL) -> Path:
 
 
 def _libpq_url(url: sa.engine.URL) -> str:
-    """The URL for pg_dump/pg_restore: no SQLAlchemy driver suffix."""
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+    """The URL for pg_dump/pg_restore: no SQLAlchemy driver suffix, and no password (a command
+    line is visible to every local user; the password goes in PGPASSWORD, see _pg_env)."""
+    plain = sa.engine.URL.create(
+        "postgresql",
+        username=url.username,
+        host=url.host,
+        port=url.port,
+        database=url.database,
+        query=url.query,
+    )
+    return plain.render_as_string(hide_password=False)
 
 
 def _pg_env(url: sa.engine.URL) -> dict:
@@ -107,8 +117,18 @@ def _copy_sqlite(source: Path, target: Path) -> None:
         src.close()
 
 
+#: names in the upload folder that are not uploads: a document being received
+#: (documents/storage.py) and a restore's staging folder
+WORK_PREFIXES = (".upload-", ".restoring-")
+
+
 def _files_under(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file())
+    return sorted(
+        path
+        for path in folder.rglob("*")
+        if path.is_file()
+        and not any(part.startswith(WORK_PREFIXES) for part in path.relative_to(folder).parts)
+    )
 
 
 def _make_private(folder: Path) -> None:
@@ -170,6 +190,34 @@ def create_backup(
         raise BackupError(f"{dest} is not empty: back up into a new folder")
     dest.mkdir(parents=True, exist_ok=True, mode=0o700)
     dest.chmod(0o700)
+    try:
+        return _write_backup(
+            dest,
+            database_uri=database_uri,
+            upload_folder=upload_folder,
+            pg_dump=pg_dump,
+            passphrase=passphrase,
+            now=now,
+        )
+    except BaseException:
+        # nothing half-written stays: the folder is empty again, ready for a retry
+        for path in dest.iterdir():
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+        raise
+
+
+def _write_backup(
+    dest: Path,
+    *,
+    database_uri: str,
+    upload_folder: str | os.PathLike,
+    pg_dump: str,
+    passphrase: str,
+    now: dt.datetime,
+) -> dict:
     url = sa.engine.make_url(database_uri)
     backend = url.get_backend_name()
     if backend not in ("sqlite", "postgresql"):
@@ -210,8 +258,10 @@ def create_backup(
             _run(
                 [*_pg_dump_command(url, pg_dump), "-f", str(dest / database_file)], env=_pg_env(url)
             )
-        if uploads.is_dir():
-            shutil.copytree(uploads, dest / UPLOADS, dirs_exist_ok=True)
+        for source in sources:
+            copy = dest / UPLOADS / source.relative_to(uploads)
+            copy.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            shutil.copyfile(source, copy)
     files = {database_file: sha256_of(dest / database_file)}
     for path in _files_under(dest / UPLOADS):
         files[path.relative_to(dest).as_posix()] = sha256_of(path)
@@ -231,14 +281,21 @@ def create_backup(
 
 def _safe_name(name) -> bool:
     """A file name from a manifest that stays inside the backup (and, for an upload, inside the
-    upload folder): relative, ``/``-separated, without ``..``."""
-    if not isinstance(name, str) or not name or "\\" in name or "\x00" in name:
+    upload folder): relative, ``/``-separated, without ``..``, of names a file system takes."""
+    if not isinstance(name, str) or not name or len(name) > 1024:
+        return False
+    if "\\" in name or "\x00" in name:
         return False
     path = PurePosixPath(name)
     return (
         not path.is_absolute()
         and path.as_posix() == name
-        and all(part not in ("", ".", "..") for part in path.parts)
+        and all(
+            part not in ("", ".", "..")
+            and not part.startswith(WORK_PREFIXES)
+            and len(part.encode("utf-8", "surrogatepass")) <= 255
+            for part in path.parts
+        )
     )
 
 
@@ -279,10 +336,13 @@ def read_manifest(source: str | os.PathLike) -> dict:
     _check_shape(manifest)
     for name, digest in manifest["files"].items():
         path = src / name
-        if not path.is_file():
-            raise BackupError(f"the backup is incomplete: {name} is missing")
-        if sha256_of(path) != digest:
-            raise BackupError(f"the backup is damaged: {name} does not match its checksum")
+        try:
+            if path.is_symlink() or not path.is_file():
+                raise BackupError(f"the backup is incomplete: {name} is missing")
+            if sha256_of(path) != digest:
+                raise BackupError(f"the backup is damaged: {name} does not match its checksum")
+        except OSError as error:
+            raise BackupError(f"the backup cannot be read: {name}: {error.strerror}") from None
     return manifest
 
 
@@ -331,18 +391,12 @@ def _backup_key(manifest: dict, passphrase: str, *, allow_plain: bool) -> bytes 
         raise BackupError("the backup's manifest is not one this app wrote") from None
     if not matches:
         raise BackupError("OUTREACH_BACKUP_KEY is not the passphrase this backup was made with")
-    if not secrets.compare_digest(
-        str(manifest.get("mac", "")), encryption.manifest_mac(mac_key, manifest)
+    if not hmac.compare_digest(
+        str(manifest.get("mac", "")).encode("utf-8", "surrogatepass"),
+        encryption.manifest_mac(mac_key, manifest).encode("ascii"),
     ):
         raise BackupError("the backup's manifest was changed after it was written")
     return key
-
-
-def _file_mode() -> int:
-    """The mode a new file gets under this process's umask (as the app's uploads do)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
 
 
 def restore_backup(
@@ -380,22 +434,8 @@ def restore_backup(
     staging = uploads / f".restoring-{secrets.token_hex(6)}"
     staging.mkdir(mode=0o700)
     try:
-        staged = []
-        for name, digest in manifest["files"].items():
-            if not name.startswith(UPLOADS + "/"):
-                continue
-            relative = name[len(UPLOADS) + 1 :]
-            if key is not None:
-                relative = relative.removesuffix(SEALED)
-            staged_path = staging / relative
-            staged_path.parent.mkdir(parents=True, exist_ok=True)
-            if key is not None:
-                _open(src / name, staged_path, key=key, name=name)
-            else:
-                shutil.copyfile(src / name, staged_path)
-                if sha256_of(staged_path) != digest:
-                    raise BackupError(f"restoring {name} failed: its checksum differs")
-            staged.append(relative)
+        staged = _stage_uploads(src, manifest, staging, key=key)
+        _check_targets(uploads, staged)
         with tempfile.TemporaryDirectory(prefix="outreach-restore-") as work:
             database_file = src / manifest["database"]["file"]
             if key is not None:
@@ -403,15 +443,66 @@ def restore_backup(
                 _open(database_file, plain, key=key, name=manifest["database"]["file"])
                 database_file = plain
             _restore_database(engine, backend, database_file, pg_restore=pg_restore)
-        mode = _file_mode()
-        for relative in staged:
-            target = uploads / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / relative, target)
-            target.chmod(mode)
+        try:
+            for relative in staged:
+                target = uploads / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staging / relative, target)
+        except OSError as error:
+            raise BackupError(
+                f"the database is restored, but moving the uploads in failed ({error.strerror}): "
+                "free the upload folder and restore again with --force"
+            ) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return {"database": backend, "files": len(staged), "encrypted": key is not None}
+
+
+def _stage_uploads(src: Path, manifest: dict, staging: Path, *, key: bytes | None) -> list[str]:
+    """Decrypt (or copy and check) every upload of the backup into ``staging``; return their
+    paths relative to the upload folder."""
+    staged = []
+    for name, digest in manifest["files"].items():
+        if not name.startswith(UPLOADS + "/"):
+            continue
+        relative = name[len(UPLOADS) + 1 :]
+        if key is not None:
+            relative = relative.removesuffix(SEALED)
+        if not _safe_name(relative):
+            raise BackupError("the backup's manifest is not one this app wrote")
+        staged_path = staging / relative
+        staged_path.parent.mkdir(parents=True, exist_ok=True)
+        if key is not None:
+            # as the app writes uploads (0666 less the umask)
+            _open(src / name, staged_path, key=key, name=name, mode=0o666)
+        else:
+            shutil.copyfile(src / name, staged_path)
+            if sha256_of(staged_path) != digest:
+                raise BackupError(f"restoring {name} failed: its checksum differs")
+        staged.append(relative)
+    return staged
+
+
+def _check_targets(uploads: Path, staged: list[str]) -> None:
+    """:raises BackupError: before anything is restored, when a file could not be moved to its
+    place: a link, a folder or a file in the way, or another file system."""
+    device = uploads.stat().st_dev
+    for relative in staged:
+        target = uploads
+        parts = PurePosixPath(relative).parts
+        for index, part in enumerate(parts):
+            target = target / part
+            if target.is_symlink():
+                raise BackupError(f"cannot restore {relative}: {target} is a link")
+            if not target.exists():
+                break  # made when the file is moved in
+            if target.stat().st_dev != device:
+                raise BackupError(f"cannot restore {relative}: {target} is another file system")
+            last = index == len(parts) - 1
+            if last and target.is_dir():
+                raise BackupError(f"cannot restore {relative}: a folder of that name is in the way")
+            if not last and not target.is_dir():
+                raise BackupError(f"cannot restore {relative}: {target} is a file")
 
 
 def _restore_database(
@@ -441,8 +532,8 @@ def _restore_database(
         )
 
 
-def _open(source: Path, target: Path, *, key: bytes, name: str) -> None:
+def _open(source: Path, target: Path, *, key: bytes, name: str, mode: int = 0o600) -> None:
     try:
-        encryption.decrypt_file(source, target, key=key, name=name)
+        encryption.decrypt_file(source, target, key=key, name=name, mode=mode)
     except encryption.DecryptionError as error:
         raise BackupError(str(error)) from None

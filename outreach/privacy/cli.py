@@ -55,6 +55,9 @@ def backup_command(dest):
         )
     except BackupError as error:
         raise click.ClickException(str(error)) from None
+    except OSError as error:  # a full disk, a folder that cannot be written
+        where = f": {error.filename}" if error.filename else ""
+        raise click.ClickException(f"{error.strerror or error}{where}") from None
     encrypted = bool(manifest["encryption"])
     audit.record(
         "backup.create",
@@ -96,6 +99,9 @@ def restore_command(src, force, plain):
         )
     except BackupError as error:
         raise click.ClickException(str(error)) from None
+    except OSError as error:  # a full disk, a folder that cannot be written
+        where = f": {error.filename}" if error.filename else ""
+        raise click.ClickException(f"{error.strerror or error}{where}") from None
     click.echo(
         f"restore: the {done['database']} database and {done['files']} files restored"
         + (" (decrypted)" if done["encrypted"] else "")

@@ -86,11 +86,11 @@ def _nonce(prefix: bytes, index: int, last: bool) -> bytes:
     return prefix + index.to_bytes(4, "big") + (b"\x01" if last else b"\x00")
 
 
-def _private_file(path: Path):
-    """Create ``path`` (never an existing file or a link), readable and writable by its owner
-    only."""
+def _new_file(path: Path, mode: int = 0o600):
+    """Create ``path`` (never an existing file or a link); by default readable and writable by
+    its owner only (``mode`` is subject to the umask)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    return os.fdopen(os.open(path, flags, 0o600), "wb")
+    return os.fdopen(os.open(path, flags, mode), "wb")
 
 
 def encrypt_file(source: Path, target: Path, *, key: bytes, name: str, number: int) -> None:
@@ -105,7 +105,7 @@ def encrypt_stream(plain, target: Path, *, key: bytes, name: str, number: int) -
     cipher = AESGCM(key)
     prefix = number.to_bytes(PREFIX, "big")
     associated = name.encode("utf-8")
-    with _private_file(target) as sealed:
+    with _new_file(target) as sealed:
         sealed.write(MAGIC + prefix)
         index = 0
         chunk = _read_full(plain, CHUNK)
@@ -120,8 +120,8 @@ def encrypt_stream(plain, target: Path, *, key: bytes, name: str, number: int) -
                 raise ValueError("file too large to encrypt")
 
 
-def decrypt_file(source: Path, target: Path, *, key: bytes, name: str) -> None:
-    """Write ``source`` decrypted to ``target``, a new file.
+def decrypt_file(source: Path, target: Path, *, key: bytes, name: str, mode: int = 0o600) -> None:
+    """Write ``source`` decrypted to ``target``, a new file (``mode``: as for os.open).
 
     :raises DecryptionError: for a wrong key, or a file changed, cut short or not ours; the
         partly written ``target`` is removed.
@@ -129,7 +129,7 @@ def decrypt_file(source: Path, target: Path, *, key: bytes, name: str) -> None:
     cipher = AESGCM(key)
     associated = name.encode("utf-8")
     with open(source, "rb") as sealed:
-        plain = _private_file(target)
+        plain = _new_file(target, mode)
         try:
             with plain:
                 head = sealed.read(len(MAGIC) + PREFIX)
@@ -151,7 +151,7 @@ def decrypt_file(source: Path, target: Path, *, key: bytes, name: str) -> None:
                         return
                     block, index = following, index + 1
         except BaseException:
-            target.unlink(missing_ok=True)  # ours: _private_file made it
+            target.unlink(missing_ok=True)  # ours: _new_file made it
             raise
 
 

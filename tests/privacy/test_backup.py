@@ -441,3 +441,71 @@ def test_pg_tools_get_the_libpq_settings_and_not_the_apps_secrets(monkeypatch):
     assert env["PGSSLMODE"] == "require"
     assert "PATH" in env
     assert not any(name.startswith("OUTREACH_") for name in env)
+
+
+def test_pg_tools_never_see_the_password_on_their_command_line():
+    url = sa.engine.make_url("postgresql+psycopg://app:s3cret@db:5433/outreach?sslmode=require")
+    command = backup._libpq_url(url)
+    assert "s3cret" not in command
+    assert command == "postgresql://app@db:5433/outreach?sslmode=require"
+    assert backup._pg_env(url)["PGPASSWORD"] == "s3cret"
+
+
+@sqlite_only
+def test_a_restore_with_a_folder_in_the_way_stops_before_the_database(app, runner, tmp_path):
+    dest, _files = _sealed_backup(app, runner, tmp_path)
+    target = tmp_path / "live-uploads"
+    (target / "guide.txt").mkdir(parents=True)  # where a file of the backup goes
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    with pytest.raises(backup.BackupError, match="a folder of that name is in the way"):
+        backup.restore_backup(
+            dest, engine=engine, upload_folder=target, passphrase="mật khẩu sao lưu"
+        )
+    assert backup.database_is_empty(engine)
+    assert not list(target.glob(".restoring-*"))
+    engine.dispose()
+
+
+@sqlite_only
+def test_a_backup_that_fails_leaves_an_empty_folder_and_skips_work_files(
+    app, runner, tmp_path, monkeypatch
+):
+    from outreach.privacy import encryption
+
+    _uploads(app)
+    uploads = Path(app.config["UPLOAD_FOLDER"])
+    (uploads / ".upload-half-received").write_bytes(b"partial")
+    (uploads / ".restoring-abc").mkdir()
+    (uploads / ".restoring-abc" / "left.pdf").write_bytes(b"left over")
+    app.config["BACKUP_KEY"] = "mật khẩu sao lưu"
+    real = encryption.encrypt_file
+    calls = []
+
+    def fail_on_the_third(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(encryption, "encrypt_file", fail_on_the_third)
+    dest = tmp_path / "full-disk"
+    failed = runner.invoke(args=["backup", str(dest)])
+    assert failed.exit_code == 1
+    assert "No space left on device" in failed.output  # a message, not a traceback
+    assert list(dest.iterdir()) == []
+    monkeypatch.setattr(encryption, "encrypt_file", real)
+    done = runner.invoke(args=["backup", str(dest)])  # the same folder, retried
+    assert done.exit_code == 0, done.output
+    names = set(json.loads((dest / "manifest.json").read_text())["files"])
+    assert not any(".upload-" in name or ".restoring-" in name for name in names)
+    assert len(names) == 4  # the database and the three uploads
+
+
+@sqlite_only
+def test_a_mac_that_is_not_text_is_refused_plainly(app, runner, tmp_path):
+    dest, _files = _sealed_backup(app, runner, tmp_path)
+    _edit_manifest(dest, lambda m: m.update(mac="é" * 64))
+    with pytest.raises(backup.BackupError, match="changed after it was written"):
+        backup.restore_backup(
+            dest, engine=db.engine, upload_folder=tmp_path / "x", passphrase="mật khẩu sao lưu"
+        )
