@@ -107,14 +107,19 @@ def integrity_ok(path: Path) -> bool:
 
 
 def _copy_sqlite(source: Path, target: Path) -> None:
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
-    dst = sqlite3.connect(target)
+    if not source.is_file():
+        raise BackupError(f"there is no database at {source}")
     try:
-        # small steps: the app's writers get the lock between them
-        src.backup(dst, pages=256, sleep=0.005)
-    finally:
-        dst.close()
-        src.close()
+        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
+        dst = sqlite3.connect(target)
+        try:
+            # small steps: the app's writers get the lock between them
+            src.backup(dst, pages=256, sleep=0.005)
+        finally:
+            dst.close()
+            src.close()
+    except sqlite3.Error as error:
+        raise BackupError(f"the database could not be copied: {error}") from None
 
 
 #: names in the upload folder that are not uploads: a document being received

@@ -47,7 +47,9 @@ def backup_command(dest):
     try:
         manifest = create_backup(
             dest,
-            database_uri=current_app.config["SQLALCHEMY_DATABASE_URI"],
+            # the engine's URL: a relative SQLite path in the settings is resolved against the
+            # instance folder there, not against the current directory
+            database_uri=db.engine.url.render_as_string(hide_password=False),
             upload_folder=current_app.config["UPLOAD_FOLDER"],
             pg_dump=current_app.config["PG_DUMP"],
             passphrase=current_app.config["BACKUP_KEY"],

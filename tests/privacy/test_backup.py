@@ -509,3 +509,34 @@ def test_a_mac_that_is_not_text_is_refused_plainly(app, runner, tmp_path):
         backup.restore_backup(
             dest, engine=db.engine, upload_folder=tmp_path / "x", passphrase="mật khẩu sao lưu"
         )
+
+
+@sqlite_only
+def test_the_default_relative_database_path_is_backed_up_from_the_instance_folder(
+    app_config, tmp_path, monkeypatch
+):
+    """``sqlite:///outreach.sqlite3`` (the default) lives in instance/, wherever the command
+    runs from."""
+    instance = tmp_path / "instance"
+    monkeypatch.setenv("OUTREACH_INSTANCE_PATH", str(instance))
+    monkeypatch.chdir(tmp_path)  # not the instance folder
+    app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": "sqlite:///outreach.sqlite3"})
+    with app.app_context():
+        db.create_all()
+        result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "b")])
+        assert result.exit_code == 0, result.output
+        assert (instance / "outreach.sqlite3").is_file()
+        assert backup.integrity_ok(tmp_path / "b" / "database.sqlite3")
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_missing_database_file_is_a_message(tmp_path):
+    with pytest.raises(backup.BackupError, match="there is no database at"):
+        backup.create_backup(
+            tmp_path / "b",
+            database_uri=f"sqlite:///{tmp_path / 'nowhere.sqlite3'}",
+            upload_folder=tmp_path / "uploads",
+            now=NOW,
+        )
+    assert list((tmp_path / "b").iterdir()) == []
