@@ -820,20 +820,21 @@ def can_create_conference(user: User | None) -> bool:
     return user is not None and user.has_role(Role.ORGANIZER)
 
 
+def of_organization(organization_id: int):
+    """A condition on Conference: hosted or co-hosted by the organization."""
+    cohosted = (
+        sa.select(Conference.id).join(Conference.cohosts).where(Organization.id == organization_id)
+    )
+    return sa.or_(Conference.host_id == organization_id, Conference.id.in_(cohosted))
+
+
 def list_managed_conferences(user: User) -> list[Conference]:
     """The conferences ``user`` may manage, soonest first."""
     query = sa.select(Conference).order_by(Conference.starts_at.desc(), Conference.id)
     if not user.is_admin:
         if user.role != Role.ORGANIZER or user.organization_id is None:
             return []
-        cohosted = (
-            sa.select(Conference.id)
-            .join(Conference.cohosts)
-            .where(Organization.id == user.organization_id)
-        )
-        query = query.where(
-            sa.or_(Conference.host_id == user.organization_id, Conference.id.in_(cohosted))
-        )
+        query = query.where(of_organization(user.organization_id))
     return list(db.session.scalars(query))
 
 

@@ -148,10 +148,13 @@ def is_finance(user: User | None, *, finance_division_code: str) -> bool:
 def can_manage_budget(
     user: User | None, conference: Conference, *, finance_division_code: str
 ) -> bool:
-    """Finance staff, and organizers (and admins) who can manage the conference."""
-    return is_finance(
-        user, finance_division_code=finance_division_code
-    ) or conference_services.can_manage_conference(user, conference)
+    """Finance staff of an organization that hosts or co-hosts the conference, and organizers
+    (and admins) who can manage it."""
+    finance = (
+        is_finance(user, finance_division_code=finance_division_code)
+        and user.organization_id in conference.organization_ids
+    )
+    return finance or conference_services.can_manage_conference(user, conference)
 
 
 def can_open_budgets(user: User | None, *, finance_division_code: str) -> bool:
@@ -1052,10 +1055,14 @@ def apply_norms(conference: Conference, *, actor: User | None, now: dt.datetime)
 
 def list_budget_conferences(user: User, *, finance_division_code: str) -> list[Conference]:
     """Conferences whose budget ``user`` may manage, latest first."""
-    if is_finance(user, finance_division_code=finance_division_code):
+    if is_finance(user, finance_division_code=finance_division_code) and not user.is_admin:
+        if user.organization_id is None:
+            return []
         return list(
             db.session.scalars(
-                sa.select(Conference).order_by(Conference.starts_at.desc(), Conference.id)
+                sa.select(Conference)
+                .where(conference_services.of_organization(user.organization_id))
+                .order_by(Conference.starts_at.desc(), Conference.id)
             )
         )
     return conference_services.list_managed_conferences(user)

@@ -169,7 +169,17 @@ class NeedRow:
         return places.format_place(self.cooperative.ward_code, self.cooperative.province_code)
 
 
-def _need_query(filters: NeedFilters):
+def _own_conferences(user: User | None):
+    """A condition on Conference: the ones whose needs ``user`` may see (admins: all; staff:
+    those their organization hosts or co-hosts)."""
+    if user is not None and user.is_admin:
+        return sa.true()
+    if user is None or user.organization_id is None:
+        return sa.false()
+    return conference_services.of_organization(user.organization_id)
+
+
+def _need_query(filters: NeedFilters, user: User | None = None, *, everyone: bool = False):
     query = (
         sa.select(Registration)
         .join(Registration.cooperative)
@@ -177,6 +187,8 @@ def _need_query(filters: NeedFilters):
         .options(contains_eager(Registration.cooperative), contains_eager(Registration.conference))
         .where(Registration.status != RegistrationStatus.CANCELLED)
     )
+    if not everyone:
+        query = query.where(_own_conferences(user))
     if filters.conference_id:
         query = query.where(Registration.conference_id == filters.conference_id)
     if filters.ward_code:
@@ -214,11 +226,11 @@ def list_needs(
         themes = tuple(t for t in themes if t == filters.theme)
     if not themes:
         return []
-    query = _need_query(filters).order_by(
+    query = _need_query(filters, user).order_by(
         Conference.starts_at.desc(), Registration.created_at, Registration.id
     )
     registrations = list(db.session.scalars(query).unique())
-    ids = _need_query(filters).with_only_columns(Registration.id).scalar_subquery()
+    ids = _need_query(filters, user).with_only_columns(Registration.id).scalar_subquery()
     follow_ups = {
         (f.registration_id, f.theme): f
         for f in db.session.scalars(
@@ -246,6 +258,8 @@ def find_need(
         raise NeedNotFound(_("Không tìm thấy nhu cầu này."))
     registration = db.session.get(Registration, registration_id)
     if registration is None or registration.status == RegistrationStatus.CANCELLED:
+        raise NeedNotFound(_("Không tìm thấy nhu cầu này."))
+    if not user.is_admin and user.organization_id not in registration.conference.organization_ids:
         raise NeedNotFound(_("Không tìm thấy nhu cầu này."))
     follow_up = db.session.scalar(
         sa.select(NeedFollowUp).filter_by(registration_id=registration.id, theme=theme)
@@ -309,13 +323,18 @@ def need_filter_options(user: User | None) -> tuple[list[Conference], list[tuple
     conferences = list(
         db.session.scalars(
             sa.select(Conference)
-            .where(sa.exists().where(Registration.conference_id == Conference.id))
+            .where(
+                sa.exists().where(Registration.conference_id == Conference.id),
+                _own_conferences(user),
+            )
             .order_by(Conference.starts_at.desc())
         )
     )
     ward_codes = db.session.scalars(
         sa.select(Cooperative.ward_code)
         .join(Registration, Registration.cooperative_id == Cooperative.id)
+        .join(Conference, Conference.id == Registration.conference_id)
+        .where(_own_conferences(user))
         .distinct()
     )
     wards = []
@@ -810,7 +829,8 @@ def needs_export_rows(conference: Conference, *, routing: Mapping[str, str]) -> 
     filters = NeedFilters(conference_id=conference.id)
     registrations = list(
         db.session.scalars(
-            _need_query(filters).order_by(Registration.created_at, Registration.id)
+            # the caller checked the report is the user's (can_view_report)
+            _need_query(filters, everyone=True).order_by(Registration.created_at, Registration.id)
         ).unique()
     )
     follow_ups = {
@@ -842,10 +862,17 @@ def record_export(conference: Conference | None, *, fmt: str, row_count: int, ac
 # --- dashboard ---------------------------------------------------------------------------------
 
 
-def recent_arrivals(*, now: dt.datetime, days: int = 7, timezone: str = DEFAULT_TIMEZONE) -> Figure:
-    """Registrations received on each of the last ``days`` local days, across all conferences."""
+def recent_arrivals(
+    *,
+    now: dt.datetime,
+    conference_ids: Sequence[int] | None = None,
+    days: int = 7,
+    timezone: str = DEFAULT_TIMEZONE,
+) -> Figure:
+    """Registrations received on each of the last ``days`` local days, for the given
+    conferences (None: all of them)."""
     today = now.astimezone(ZoneInfo(timezone)).date()
-    return _arrivals(None, timezone, now, days=days, until=today)
+    return _arrivals(conference_ids, timezone, now, days=days, until=today)
 
 
 def summary_rows(totals: Totals) -> list[tuple[str, int]]:

@@ -133,5 +133,9 @@ def staff_dashboard(user, *, now: dt.datetime | None = None) -> Dashboard:
         readiness = _briefing_readiness(conferences, now=now)
         upcoming = [UpcomingConference(c, readiness.get(c.id)) for c in conferences]
     late_items, late_count = _late_plan_items(user, now=now)
-    arrivals = report_services.recent_arrivals(now=now) if is_organizer else None
+    arrivals = None
+    if is_organizer:  # the organizer's own conferences (an admin's: all)
+        arrivals = report_services.recent_arrivals(
+            now=now, conference_ids=None if user.is_admin else sorted(managed)
+        )
     return Dashboard(upcoming, late_items, late_count, arrivals)

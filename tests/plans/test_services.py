@@ -128,9 +128,13 @@ def test_division_staff_see_only_their_items_monitors_and_organizers_see_all(
 def test_finance_is_the_configured_division_or_a_managing_organizer(
     create_division, create_user, create_conference, create_organization
 ):
-    finance = create_user(role="division_staff", division=create_division(code="KHTC"))
-    other = create_user(role="division_staff", division=create_division(code="QLCN"))
     host = create_organization()
+    finance = create_user(
+        role="division_staff", division=create_division(code="KHTC", organization=host)
+    )
+    other = create_user(
+        role="division_staff", division=create_division(code="QLCN", organization=host)
+    )
     organizer = create_user(role="organizer", organization=host)
     stranger = create_user(role="organizer", organization=create_organization())
     conference = create_conference(host=host)
@@ -139,6 +143,14 @@ def test_finance_is_the_configured_division_or_a_managing_organizer(
     assert services.can_manage_budget(other, conference, finance_division_code="QLCN")
     assert services.can_manage_budget(organizer, conference, finance_division_code="KHTC")
     assert not services.can_manage_budget(stranger, conference, finance_division_code="KHTC")
+    # a conference the Alliance holds alone is none of the Department's finance division's
+    alliance = create_organization(name="Liên minh HTX", kind="cooperative_alliance")
+    own = create_conference(host=alliance)
+    assert not services.can_manage_budget(finance, own, finance_division_code="KHTC")
+    assert services.list_budget_conferences(finance, finance_division_code="KHTC") == [conference]
+    # once the Department co-hosts it, it is
+    own.cohosts.append(host)
+    assert services.can_manage_budget(finance, own, finance_division_code="KHTC")
 
 
 # --- board ---------------------------------------------------------------------------------

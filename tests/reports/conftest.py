@@ -104,8 +104,9 @@ CHECKED_IN = {"0912000001", "0912000003", "0912000007"}
 
 
 @pytest.fixture
-def divisions(app, create_organization):
-    organization = create_organization()
+def divisions(app, organizer):
+    """The host department's divisions (the dataset's conference is its own)."""
+    organization = organizer.organization
     result = {}
     for code, name in (
         ("QLKH", "Phòng Quản lý Khoa học"),

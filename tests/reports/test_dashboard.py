@@ -46,3 +46,20 @@ def test_division_staff_see_no_conference_dashboard(client, auth, dataset, creat
     html = client.get("/staff/").get_data(as_text=True)
     assert 'id="dashboard-upcoming"' not in html
     assert "/staff/needs" in html
+
+
+def test_an_organizer_of_another_organization_counts_none_of_these(
+    dataset, organizer, admin, create_user, create_organization
+):
+    now = dt.datetime(2026, 11, 6, 5, 0, tzinfo=dt.UTC)
+    alliance = create_user(
+        email="lienminh@example.vn", role="organizer", organization=create_organization()
+    )
+    theirs = site_services.staff_dashboard(alliance, now=now)
+    assert sum(row.values[0] for row in theirs.arrivals.rows) == 0
+    assert theirs.upcoming == []
+    # an admin sees every organization's
+    assert (
+        sum(row.values[0] for row in site_services.staff_dashboard(admin, now=now).arrivals.rows)
+        == 7
+    )

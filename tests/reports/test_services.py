@@ -132,6 +132,22 @@ def test_organizer_sees_all_needs_and_filters(dataset, organizer):
     assert [row.cooperative.name for row in rows] == ["Tổ hợp tác rau An Lạc"]
 
 
+def test_staff_of_another_organization_see_and_touch_none_of_its_needs(
+    dataset, create_user, create_organization, create_division
+):
+    elsewhere = create_organization(name="Liên minh HTX", kind="cooperative_alliance")
+    organizer = create_user(role="organizer", organization=elsewhere)
+    division_staff = create_user(
+        role="division_staff", division=create_division(code="LMQL", organization=elsewhere)
+    )
+    _conference, registrations = dataset
+    for user in (organizer, division_staff):
+        assert services.list_needs(user, services.NeedFilters(), routing=ROUTING) == []
+        assert services.need_filter_options(user) == ([], [])
+    with pytest.raises(services.NeedNotFound):
+        services.find_need(organizer, registrations[0].id, "st_projects", routing=ROUTING)
+
+
 def test_door_staff_see_no_needs(dataset, create_user):
     user = create_user(role="door_staff")
     assert services.list_needs(user, services.NeedFilters(), routing=ROUTING) == []
