@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField
 from wtforms import IntegerField
@@ -95,14 +97,25 @@ class MonitoringForm(_Form):
     division_id = SelectField(_l("Phòng theo dõi kế hoạch"), coerce=int)
 
 
+#: "25.100.000", "25,100,000": dots or commas only between groups of three digits
+_GROUPED = re.compile(r"-?\d{1,3}(?:[.,]\d{3})+")
+
+
 class MoneyField(IntegerField):
-    """Whole đồng; accepts the way people write money: "25.100.000", "150 000", "150.000 ₫"."""
+    """Whole đồng; accepts the way people write money: "25.100.000", "150 000", "150.000 ₫".
+
+    A dot or comma anywhere else ("150000.5", "1,5") is a decimal part, which đồng do not
+    have: refused with a message, never read as a larger number."""
 
     def process_formdata(self, valuelist):
         if valuelist:
             raw = valuelist[0] or ""
-            for mark in (".", ",", " ", "\u00a0", "₫", "đ"):
+            for mark in (" ", "\u00a0", "₫", "đ"):
                 raw = raw.replace(mark, "")
+            if _GROUPED.fullmatch(raw):
+                raw = raw.replace(".", "").replace(",", "")
+            elif re.search(r"\d[.,]\d", raw):
+                raise ValueError(_l("Số tiền tính bằng đồng, không có phần lẻ: ví dụ 150.000."))
             valuelist = [raw]
         super().process_formdata(valuelist)
 

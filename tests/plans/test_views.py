@@ -221,6 +221,10 @@ def test_budget_page_shows_money_totals(client, auth, budget_conference):
         ({"unit_cost_vnd": "-5"}, "Số tiền không được âm."),
         ({"unit_cost_vnd": "20.000.000.000"}, "vượt quá 10 tỷ đồng"),
         ({"unit_cost_vnd": "abc"}, "Nhập một số nguyên."),
+        # a decimal part is refused, never read as ten times the amount
+        ({"unit_cost_vnd": "150000.5"}, "không có phần lẻ"),
+        ({"unit_cost_vnd": "1500000,5"}, "không có phần lẻ"),
+        ({"unit_cost_vnd": "1.5"}, "không có phần lẻ"),
         ({"quantity_rule": "fixed", "fixed_quantity": ""}, "Nhập số lượng cho khoản chi cố định."),
     ],
 )
