@@ -26,6 +26,12 @@ PHONE = {"width": 360, "height": 740}
 LAPTOP = {"width": 1280, "height": 800}
 
 
+def fits_the_screen(page) -> bool:
+    """No sideways scrolling: the page is no wider than the viewport it was opened in. (A
+    phone browser widens ``window.innerWidth`` to the content, so that is no yardstick.)"""
+    return page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if "/browser/" in str(item.fspath):

@@ -8,6 +8,7 @@ import re
 from fpdf import FPDF
 
 from outreach.checkin.pdf import find_font
+from tests.browser.conftest import fits_the_screen
 
 SLUG = "hoi-nghi-de-tai-du-an-khcn-2026"
 
@@ -19,10 +20,6 @@ def _pdf(text: str) -> bytes:
     pdf.add_page()
     pdf.cell(0, 10, text)
     return bytes(pdf.output())
-
-
-def _has_no_horizontal_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def test_division_uploads_two_files_and_visitor_downloads_the_public_one(
@@ -72,7 +69,7 @@ def test_division_uploads_two_files_and_visitor_downloads_the_public_one(
     phone.goto(f"{live_server}/conferences/{SLUG}")
     link = phone.locator("a", has_text="Hướng dẫn đề xuất đề tài").first
     assert link.is_visible()
-    assert _has_no_horizontal_scroll(phone)
+    assert fits_the_screen(phone)
     screenshot(phone, "documents-conference-phone")
     with phone.expect_download() as info:
         link.click()
@@ -92,8 +89,8 @@ def test_session_upload_page_on_a_phone(live_server, phone, screenshot):
     phone.wait_for_load_state()
     phone.goto(live_server + "/staff/my-briefings")
     screenshot(phone, "documents-my-briefings-phone")
-    assert _has_no_horizontal_scroll(phone)
+    assert fits_the_screen(phone)
     phone.locator(".briefing-item a").first.click()
     phone.wait_for_load_state()
-    assert _has_no_horizontal_scroll(phone)
+    assert fits_the_screen(phone)
     screenshot(phone, "documents-session-phone")

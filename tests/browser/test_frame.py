@@ -1,8 +1,6 @@
 """The site frame in real Chromium: phone layout, language switch, staff login."""
 
-
-def _has_no_horizontal_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+from tests.browser.conftest import fits_the_screen
 
 
 def test_home_page_on_a_phone_is_vietnamese_and_fits(live_server, phone, screenshot):
@@ -10,7 +8,7 @@ def test_home_page_on_a_phone_is_vietnamese_and_fits(live_server, phone, screens
     assert phone.locator("html").get_attribute("lang") == "vi"
     assert phone.get_by_role("heading", name="Hội nghị sắp tới").is_visible()
     assert phone.get_by_text("Dữ liệu mẫu").is_visible()
-    assert _has_no_horizontal_scroll(phone)
+    assert fits_the_screen(phone)
     screenshot(phone, "home-phone")
 
 
@@ -43,5 +41,5 @@ def test_wrong_password_shows_the_message_on_the_field_page(live_server, phone, 
     phone.get_by_label("Mật khẩu").fill("wrong-password")
     phone.get_by_role("button", name="Đăng nhập").click()
     assert phone.get_by_text("Thư điện tử hoặc mật khẩu không đúng.").is_visible()
-    assert _has_no_horizontal_scroll(phone)
+    assert fits_the_screen(phone)
     screenshot(phone, "login-error-phone")

@@ -7,6 +7,8 @@ import secrets
 
 from playwright.sync_api import expect
 
+from tests.browser.conftest import fits_the_screen
+
 
 def _login(page, live_server):
     page.goto(f"{live_server}/login")
@@ -24,16 +26,12 @@ def _conference_with_delegates(page, live_server) -> int:
     raise AssertionError("no demo conference with confirmed delegates")
 
 
-def _fits(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
 def test_paper_page_on_a_phone_and_a_laptop(phone, laptop, live_server, screenshot):
     for page, name in ((phone, "paper-phone"), (laptop, "paper-laptop")):
         _login(page, live_server)
         _conference_with_delegates(page, live_server)
         assert page.get_by_role("button", name="Ghi nhận có mặt").is_visible()
-        assert _fits(page)
+        assert fits_the_screen(page)
         screenshot(page, name)
 
 
@@ -64,6 +62,6 @@ def test_a_walkin_added_at_the_desk(phone, live_server, screenshot):
     expect(result).to_contain_text(
         re.compile("Đã thêm và điểm danh Hoàng Thị Lụa|Chưa đến giờ điểm danh|hết chỗ")
     )
-    assert _fits(phone)
+    assert fits_the_screen(phone)
     screenshot(phone, "desk-walkin")
     assert errors == []

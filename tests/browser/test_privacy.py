@@ -1,5 +1,7 @@
 """The admin's privacy and audit pages in real Chromium, at phone and laptop sizes."""
 
+from tests.browser.conftest import fits_the_screen
+
 
 def _login_admin(page, live_server):
     page.goto(live_server + "/login")
@@ -7,10 +9,6 @@ def _login_admin(page, live_server):
     page.get_by_label("Mật khẩu").fill("demo-admin-2026")
     page.get_by_label("Mật khẩu").press("Enter")
     page.wait_for_url(live_server + "/staff/")
-
-
-def _fits(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def test_an_admin_finds_a_person_on_a_phone(live_server, phone, screenshot):
@@ -23,7 +21,7 @@ def test_an_admin_finds_a_person_on_a_phone(live_server, phone, screenshot):
     assert phone.get_by_text("09xx xxx 001").first.is_visible()
     assert phone.get_by_role("button", name="Xuất JSON").is_visible()
     assert phone.get_by_role("button", name="Xóa dữ liệu của người này").is_visible()
-    assert _fits(phone)
+    assert fits_the_screen(phone)
     screenshot(phone, "privacy-find-phone")
 
 
@@ -34,5 +32,5 @@ def test_the_audit_trail_on_a_laptop(live_server, laptop, screenshot):
     assert laptop.get_by_role("link", name="Dữ liệu cá nhân").is_visible()
     screenshot(laptop, "audit-laptop")
     laptop.goto(live_server + "/staff/admin/privacy/")
-    assert _fits(laptop)
+    assert fits_the_screen(laptop)
     screenshot(laptop, "privacy-laptop")

@@ -3,9 +3,7 @@ links, and registering a cooperative with two delegates, then dropping one."""
 
 import re
 
-
-def _has_no_horizontal_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+from tests.browser.conftest import fits_the_screen
 
 
 def test_conference_page_on_a_phone_shows_agenda_and_calendar_links(live_server, phone, screenshot):
@@ -32,7 +30,7 @@ def test_conference_page_on_a_phone_shows_agenda_and_calendar_links(live_server,
     google = phone.locator('a[href*="calendar.google.com"]').first
     assert google.is_visible()
 
-    assert _has_no_horizontal_scroll(phone)
+    assert fits_the_screen(phone)
     screenshot(phone, "conference-phone")
 
 
@@ -69,7 +67,7 @@ def test_register_two_delegates_then_drop_one(live_server, phone, screenshot):
     phone.locator('[name="delegates-1-full_name"]').fill("Trần Thị Kiểm")
     phone.locator('[name="delegates-1-phone"]').fill("0912 555 002")
     phone.locator('[name="consent_participation"]').check()
-    assert _has_no_horizontal_scroll(phone)
+    assert fits_the_screen(phone)
     phone.get_by_role("button", name="Gửi đăng ký").click()
     phone.wait_for_url(re.compile(r".*/r/[^/?]+\?new=1$"))
 
@@ -80,7 +78,7 @@ def test_register_two_delegates_then_drop_one(live_server, phone, screenshot):
         assert tickets.nth(i).locator("svg").count() >= 1
     names = tickets.locator(".ticket-name").all_inner_texts()
     assert sorted(n.strip() for n in names) == ["Nguyễn Văn Thử", "Trần Thị Kiểm"]
-    assert _has_no_horizontal_scroll(phone)
+    assert fits_the_screen(phone)
     screenshot(phone, "tickets-phone")
     manage_url = phone.url.split("?")[0]
 
@@ -139,7 +137,7 @@ def test_a_mistake_is_shown_on_its_field_and_what_was_typed_stays(live_server, p
     assert phone.locator('[name="cooperative-kind"]:checked').get_attribute("value") == "to_hop_tac"
     assert phone.locator('[name="delegates-0-full_name"]').input_value() == "Lê Thị Lỗi"
     assert phone.locator('[name="consent_participation"]').is_checked()
-    assert _has_no_horizontal_scroll(phone)
+    assert fits_the_screen(phone)
     screenshot(phone, "registration-mistake-phone")
 
     assert phone.locator('[name="cooperative-member_count"]').input_value() == "12"
