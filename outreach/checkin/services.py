@@ -1248,7 +1248,7 @@ def paper_rows(
         return sorted(
             people,
             key=lambda p: (
-                vn.name_sort_key(p.cooperative),
+                vn.text_sort_key(p.cooperative),  # a cooperative's name reads from its first word
                 p.cooperative_id,
                 vn.name_sort_key(p.full_name),
                 p.id,

@@ -280,6 +280,13 @@ def _collation_weights(text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
     return tuple(primary), tuple(tones)
 
 
+def text_sort_key(text: str) -> tuple:
+    """Return a key that sorts names of things (cooperatives, places) in Vietnamese alphabetical
+    order from the first word on, with the same letter and tone order as ``name_sort_key``."""
+    primary, tones = _collation_weights(text)
+    return (primary, tones, unicodedata.normalize("NFC", " ".join(text.split())))
+
+
 def name_sort_key(full_name: str) -> tuple:
     """Return a key that sorts full names the way Vietnamese attendance lists do.
 

@@ -404,3 +404,23 @@ def test_has_control_characters_finds_controls(value):
 )
 def test_has_control_characters_plain_text_has_none(value):
     assert not has_control_characters(value)
+
+
+def test_text_sort_key_orders_cooperative_names_from_their_first_word():
+    from outreach.registration.vn import text_sort_key
+
+    names = [
+        "Tổ hợp tác Ánh Dương",
+        "HTX Nông sản Lục Ngạn",
+        "HTX Chè Tân Cương",
+        "HTX Đông Phú",
+        "HTX Dược liệu Lao",
+    ]
+    # by the last word (how people's names sort) this would be Cương, Dương, Lao, Ngạn, Phú
+    assert sorted(names, key=text_sort_key) == [
+        "HTX Chè Tân Cương",
+        "HTX Dược liệu Lao",
+        "HTX Đông Phú",
+        "HTX Nông sản Lục Ngạn",
+        "Tổ hợp tác Ánh Dương",
+    ]
