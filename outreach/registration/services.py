@@ -70,6 +70,11 @@ class NotEnoughSeats(RegistrationError):
     code = "not_enough_seats"
 
 
+class AlreadyAdmitted(RegistrationError):
+    """Someone of the registration was checked in: the attendance record keeps them (the desk's
+    undo comes first when the check-in was a mistake)."""
+
+
 class RegistrationCancelled(RegistrationError):
     code = "registration_cancelled"
 
@@ -711,8 +716,18 @@ def cancel_registration(registration: Registration, *, now: dt.datetime) -> list
     Returns the registrations promoted into the freed seats.
 
     :raises RegistrationCancelled: when it was cancelled already.
+    :raises AlreadyAdmitted: when someone of it was checked in.
     """
     old_status = registration.status
+    if old_status != RegistrationStatus.CANCELLED and any(
+        delegate.checked_in_at is not None for delegate in registration.active_delegates
+    ):
+        raise AlreadyAdmitted(
+            _(
+                "Đã có người của đơn này điểm danh vào hội nghị nên không thể hủy đơn. Nếu điểm "
+                "danh nhầm, bàn điểm danh hoàn tác lượt đó trước."
+            )
+        )
     if old_status == RegistrationStatus.CANCELLED or not _set_status(
         registration, old_status, RegistrationStatus.CANCELLED
     ):
@@ -748,6 +763,7 @@ def update_delegates(
     :raises RegistrationClosed: after registration closed (unless ``by_staff``).
     :raises RegistrationCancelled: for a cancelled registration.
     :raises RegistrationInvalid: for bad input.
+    :raises AlreadyAdmitted: when a person it would remove was checked in.
     :raises NotEnoughSeats: when more seats are needed than are free.
     """
     conference = registration.conference
@@ -786,6 +802,14 @@ def update_delegates(
             added.append(_new_delegate(conference, person, now=now))
     for delegate_id, delegate in current.items():
         if delegate_id not in kept_ids:
+            if delegate.checked_in_at is not None:
+                raise AlreadyAdmitted(
+                    _(
+                        "%(name)s đã điểm danh vào hội nghị nên không thể bỏ khỏi danh sách. Nếu "
+                        "điểm danh nhầm, bàn điểm danh hoàn tác lượt đó trước.",
+                        name=delegate.full_name,
+                    )
+                )
             delegate.revoked_at = now
             removed.append(delegate)
     # revoke first so the phone index frees the numbers before the new rows go in

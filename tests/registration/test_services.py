@@ -240,6 +240,39 @@ def test_promotion_skips_a_delegation_that_does_not_fit(create_conference, make_
     assert services.seats_invariant_holds(conference)
 
 
+def test_an_admitted_person_stays_on_the_record(create_conference, make_input):
+    """Once someone is checked in, neither a change of delegates nor a cancellation removes
+    them, so every count of who came agrees (the desk's undo comes first for a mistake)."""
+    conference = create_conference(capacity=5)
+    result = _register(
+        conference, make_input, delegates=[("A Nguyễn", "0912000001"), ("B Trần", "0912000002")]
+    )
+    registration = result.registration
+    admitted, other = registration.delegates
+    admitted.checked_in_at = NOW
+    db.session.commit()
+    with pytest.raises(services.AlreadyAdmitted, match="A Nguyễn đã điểm danh"):
+        services.update_delegates(
+            registration,
+            [services.DelegateInput(id=other.id, full_name="B Trần", phone="0912000002")],
+            now=NOW,
+        )
+    db.session.rollback()
+    with pytest.raises(services.AlreadyAdmitted, match="không thể hủy đơn"):
+        services.cancel_registration(registration, now=NOW)
+    db.session.rollback()
+    registration = db.session.get(Registration, registration.id)
+    assert registration.status == "confirmed"
+    assert all(d.revoked_at is None for d in registration.delegates)
+    # removing someone who has not come is still fine
+    change = services.update_delegates(
+        registration,
+        [services.DelegateInput(id=admitted.id, full_name="A Nguyễn", phone="0912000001")],
+        now=NOW,
+    )
+    assert [d.full_name for d in change.removed] == ["B Trần"]
+
+
 def test_swapping_a_delegate_revokes_the_old_ticket(create_conference, make_input):
     conference = create_conference()
     result = _register(conference, make_input)
