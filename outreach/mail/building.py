@@ -65,6 +65,12 @@ def invitation_ical(
     return calendar.to_ical()
 
 
+#: SMTP's policy with lines up to RFC 5322's 998 characters: folding a long Vietnamese subject at
+#: 78 made Python 3.11 drop the space between two encoded words ("phổbiến"), so a subject is kept
+#: on one line (a conference title is at most a few hundred characters)
+MAIL_POLICY = email.policy.SMTP.clone(max_line_length=998)
+
+
 def build_email(
     message: OutboxMessage,
     *,
@@ -73,7 +79,7 @@ def build_email(
     organizer_email: str,
     now: dt.datetime,
 ) -> EmailMessage:
-    mail = EmailMessage(policy=email.policy.SMTP)
+    mail = EmailMessage(policy=MAIL_POLICY)
     mail["From"] = sender
     mail["To"] = message.to_address
     mail["Subject"] = message.subject

@@ -232,7 +232,8 @@ def queue_delegate_changes(
                 template="promoted",
                 now=now,
                 parts=parts,
-                context={"cids": cids},
+                # the tickets as after a promotion, with "the list was updated" for a headline
+                context={"cids": cids, "changed": True},
             )
     return count
 

@@ -786,20 +786,16 @@ def update_delegates(
     errors.check()
 
     current = {d.id: d for d in registration.active_delegates}
-    kept_ids = set()
+    kept: list[tuple[Delegate, _CleanDelegate]] = []
     added: list[Delegate] = []
     removed: list[Delegate] = []
     for person in cleaned:
         existing = current.get(person.id) if person.id else None
         if existing is not None and existing.name_key == person.name_key:
-            existing.full_name = person.full_name
-            existing.position = person.position
-            existing.gender = person.gender
-            existing.phone_e164 = person.phone_e164
-            existing.email = person.email
-            kept_ids.add(existing.id)
+            kept.append((existing, person))
         else:
             added.append(_new_delegate(conference, person, now=now))
+    kept_ids = {delegate.id for delegate, _person in kept}
     for delegate_id, delegate in current.items():
         if delegate_id not in kept_ids:
             if delegate.checked_in_at is not None:
@@ -812,7 +808,19 @@ def update_delegates(
                 )
             delegate.revoked_at = now
             removed.append(delegate)
-    # revoke first so the phone index frees the numbers before the new rows go in
+    # A number may move between people (two swapped, or one passed on to someone who stays):
+    # the removed tickets are revoked and the moving numbers parked on a placeholder first, so
+    # that the index of live phones never holds one number twice, even for a moment.
+    for delegate, person in kept:
+        if delegate.phone_e164 != person.phone_e164:
+            delegate.phone_e164 = f"~{delegate.id}"
+    db.session.flush()
+    for delegate, person in kept:
+        delegate.full_name = person.full_name
+        delegate.position = person.position
+        delegate.gender = person.gender
+        delegate.phone_e164 = person.phone_e164
+        delegate.email = person.email
     db.session.flush()
     for delegate in added:
         registration.delegates.append(delegate)
@@ -830,6 +838,10 @@ def update_delegates(
         db.session.flush()
         if delta < 0:
             promoted = promote_from_waitlist(conference, now=now)
+    elif registration.status == RegistrationStatus.WAITLISTED:
+        # a smaller delegation may fit the seats that are free now (this one or one behind it)
+        db.session.flush()
+        promoted = promote_from_waitlist(conference, now=now)
     registration.updated_at = now
     db.session.flush()
     return DelegationChange(added=added, removed=removed, promoted=promoted)

@@ -354,7 +354,18 @@ def _registration_or_404(token: str) -> Registration:
     return registration
 
 
+def _confirmed_or_404(token: str) -> Registration:
+    """A registration whose tickets count: a place on the waiting list has none yet (the door
+    would refuse them), a cancelled one none any more."""
+    registration = _registration_or_404(token)
+    if registration.status != RegistrationStatus.CONFIRMED:
+        abort(404)
+    return registration
+
+
 def _ticket_svgs(registration: Registration) -> dict[int, str]:
+    if registration.status != RegistrationStatus.CONFIRMED:
+        return {}
     return {d.id: qr.make_qr_svg(d.ticket_code) for d in registration.active_delegates}
 
 
@@ -383,9 +394,7 @@ def manage(token: str):
 @bp.route("/r/<token>/tickets.pdf")
 @public
 def tickets_pdf(token: str):
-    registration = _registration_or_404(token)
-    if registration.status == RegistrationStatus.CANCELLED:
-        abort(404)
+    registration = _confirmed_or_404(token)
     body = pdf.render_tickets_pdf(lists.ticket_infos(registration))
     response = Response(body, mimetype="application/pdf")
     response.headers["Content-Disposition"] = 'attachment; filename="ve-hoi-nghi.pdf"'
@@ -395,7 +404,7 @@ def tickets_pdf(token: str):
 @bp.route("/r/<token>/tickets/<code>.png")
 @public
 def ticket_png(token: str, code: str):
-    registration = _registration_or_404(token)
+    registration = _confirmed_or_404(token)
     if not any(d.ticket_code == code for d in registration.active_delegates):
         abort(404)
     return _private(Response(qr.make_qr_png(code), mimetype="image/png"))
@@ -404,7 +413,7 @@ def ticket_png(token: str, code: str):
 @bp.route("/r/<token>/invite.ics")
 @public
 def invite(token: str):
-    registration = _registration_or_404(token)
+    registration = _confirmed_or_404(token)
     body = ics.conference_to_ical(
         registration.conference, now=utcnow(), host=request.host.split(":")[0]
     )
@@ -461,6 +470,11 @@ def change_delegates(token: str):
             _queue_delegate_messages(registration, change, now=now)
             db.session.commit()
             sender.kick()
+        except sa.exc.IntegrityError:  # another registration took a number at the same moment
+            db.session.rollback()
+            flash(
+                _("Một số điện thoại trong đơn vừa được đăng ký. Vui lòng kiểm tra lại."), "error"
+            )
         except OutreachError as error:
             db.session.rollback()
             apply_error(form, error)
@@ -672,6 +686,11 @@ def staff_detail(conference_id: int, registration_id: int):
             _queue_delegate_messages(registration, change, now=now)
             db.session.commit()
             sender.kick()
+        except sa.exc.IntegrityError:  # another registration took a number at the same moment
+            db.session.rollback()
+            flash(
+                _("Một số điện thoại trong đơn vừa được đăng ký. Vui lòng kiểm tra lại."), "error"
+            )
         except OutreachError as error:
             db.session.rollback()
             apply_error(form, error)

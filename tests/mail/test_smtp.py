@@ -86,6 +86,21 @@ def test_confirmation_arrives_with_invitation_images_and_tickets(
     assert "0912" not in raw  # no phone numbers in invitations
 
 
+def test_a_long_vietnamese_subject_keeps_its_spaces(client, create_conference, smtp_server):
+    from outreach.mail.models import OutboxMessage
+
+    conference = create_conference(
+        title="Hội nghị phổ biến quy định về nghiên cứu, ứng dụng KH&CN và thủ tục tham gia "
+        "đề tài, dự án KH&CN"
+    )
+    db.session.commit()
+    assert _register(client, conference).status_code == 302
+    stored = db.session.scalar(sa.select(OutboxMessage.subject).limit(1))
+    assert "phổ biến" in stored
+    for _envelope, message in smtp_server.inbox.messages:
+        assert message["Subject"] == stored
+
+
 def test_moved_conference_sends_request_with_same_uid_and_higher_sequence(
     client, create_conference, smtp_server
 ):

@@ -273,6 +273,54 @@ def test_an_admitted_person_stays_on_the_record(create_conference, make_input):
     assert [d.full_name for d in change.removed] == ["B Trần"]
 
 
+def test_two_people_can_swap_their_phone_numbers(create_conference, make_input):
+    conference = create_conference(capacity=5)
+    result = _register(
+        conference, make_input, delegates=[("A Nguyễn", "0912000001"), ("B Trần", "0912000002")]
+    )
+    first, second = result.registration.delegates
+    services.update_delegates(
+        result.registration,
+        [
+            services.DelegateInput(id=first.id, full_name="A Nguyễn", phone="0912000002"),
+            services.DelegateInput(id=second.id, full_name="B Trần", phone="0912000001"),
+        ],
+        now=NOW,
+    )
+    assert (first.phone_e164, second.phone_e164) == ("+84912000002", "+84912000001")
+    # and a number passed on to someone who stays while its holder leaves
+    change = services.update_delegates(
+        result.registration,
+        [services.DelegateInput(id=first.id, full_name="A Nguyễn", phone="0912000001")],
+        now=NOW,
+    )
+    assert first.phone_e164 == "+84912000001"
+    assert change.removed == [second]
+    assert services.seats_invariant_holds(conference)
+
+
+def test_a_smaller_waiting_delegation_that_now_fits_moves_up(create_conference, make_input):
+    conference = create_conference(capacity=3)
+    _register(conference, make_input, delegates=[("A", "0912000001"), ("B", "0912000002")])
+    waiting = _register(
+        conference,
+        make_input,
+        submission_id="s2",
+        cooperative={"tax_code": SPARE_TAX_CODES[0]},
+        delegates=[("C", "0912000003"), ("D", "0912000004")],
+    ).registration
+    assert waiting.status == "waitlisted"
+    keep = waiting.delegates[0]
+    change = services.update_delegates(
+        waiting, [services.DelegateInput(id=keep.id, full_name="C", phone="0912000003")], now=NOW
+    )
+    assert waiting.status == "confirmed"
+    assert change.promoted == [waiting]
+    db.session.refresh(conference)
+    assert conference.seats_taken == 3
+    assert services.seats_invariant_holds(conference)
+
+
 def test_swapping_a_delegate_revokes_the_old_ticket(create_conference, make_input):
     conference = create_conference()
     result = _register(conference, make_input)

@@ -284,6 +284,34 @@ def test_a_valid_csrf_token_is_accepted_and_a_wrong_one_is_not(csrf_on, client, 
     assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 1
 
 
+def test_a_place_on_the_waiting_list_shows_no_tickets_until_confirmed(client, create_conference):
+    from outreach.registration import services
+
+    conference = create_conference(capacity=1, delegates_per_cooperative=2)
+    db.session.commit()
+    form = _form(**{"delegates-1-full_name": "Trần Thị Lan", "delegates-1-phone": "0912 000 002"})
+    token = _token(
+        client.post(f"/conferences/{conference.slug}/register", data=form).headers["Location"]
+    )
+    registration = db.session.scalar(sa.select(Registration))
+    assert registration.status == "waitlisted"
+    page = client.get(f"/r/{token}").get_data(as_text=True)
+    assert "Danh sách chờ" in page
+    assert "Trần Thị Lan" in page
+    assert 'class="ticket"' not in page
+    assert "tickets.pdf" not in page
+    code = registration.delegates[0].ticket_code
+    for path in ("tickets.pdf", f"tickets/{code}.png", "invite.ics"):
+        assert client.get(f"/r/{token}/{path}").status_code == 404, path
+    # confirmed: the tickets are there
+    conference.capacity = 2
+    services.promote_from_waitlist(conference, now=conference.starts_at)
+    db.session.commit()
+    page = client.get(f"/r/{token}").get_data(as_text=True)
+    assert page.count('class="ticket"') == 2
+    assert client.get(f"/r/{token}/tickets.pdf").status_code == 200
+
+
 def test_draft_conferences_answer_404(client, create_conference):
     conference = create_conference(status="draft")
     db.session.commit()
@@ -340,6 +368,12 @@ def test_change_delegates_through_the_link(client, conference):
     db.session.refresh(conference)
     assert conference.seats_taken == 2
     assert client.get(f"/r/{token}").get_data(as_text=True).count('class="ticket"') == 2
+    # the new tickets come with "the list was updated", not the waiting list's "a seat was found"
+    from outreach.mail.models import OutboxMessage
+
+    mail = db.session.scalar(sa.select(OutboxMessage).filter_by(kind="delegates_changed"))
+    assert "đã được cập nhật" in mail.body_text
+    assert "Đã có chỗ" not in mail.body_text
 
 
 def test_lost_link_mails_a_new_link_and_answers_the_same_either_way(client, conference, app):
@@ -403,7 +437,9 @@ def test_staff_list_search_ignores_diacritics_and_exports(client, auth, conferen
 
     entries = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id)).all()
     assert [(e.action, e.row_count, e.detail["format"]) for e in entries] == [
-        ("registrations.export", 2, "csv"), ("registrations.export", 2, "xlsx")]
+        ("registrations.export", 2, "csv"),
+        ("registrations.export", 2, "xlsx"),
+    ]
 
 
 def test_staff_of_another_organization_get_404(client, auth, conference, organizer):
@@ -442,9 +478,16 @@ def test_raising_capacity_promotes_the_waiting_list(client, auth, create_confere
     conference = create_conference(capacity=1, host_id=organizer.organization_id)
     db.session.commit()
     client.post(f"/conferences/{conference.slug}/register", data=_form())
-    client.post(f"/conferences/{conference.slug}/register", data=_form(**{
-        "submission_id": "sub-4", "cooperative-tax_code": "2404224023",
-        "delegates-0-phone": "0912000008"}))
+    client.post(
+        f"/conferences/{conference.slug}/register",
+        data=_form(
+            **{
+                "submission_id": "sub-4",
+                "cooperative-tax_code": "2404224023",
+                "delegates-0-phone": "0912000008",
+            }
+        ),
+    )
     waiting = db.session.scalar(sa.select(Registration).where(Registration.status == "waitlisted"))
     assert waiting is not None
     from outreach.registration import services
