@@ -40,7 +40,7 @@ translations: $(STAMP)
 
 # Re-extract the strings after changing templates or code, then fill in the English .po.
 messages: $(STAMP)
-	$(BIN)/pybabel extract --no-location -F babel.cfg -k _l -k lazy_gettext -o outreach/translations/messages.pot .
+	$(BIN)/pybabel extract --no-location -F babel.cfg -k _l -k lazy_gettext --ignore-dirs '.*' -o outreach/translations/messages.pot .
 	$(BIN)/pybabel -q update --no-fuzzy-matching -i outreach/translations/messages.pot -d outreach/translations
 
 bench: setup

@@ -497,3 +497,13 @@ def test_raising_capacity_promotes_the_waiting_list(client, auth, create_confere
     db.session.commit()
     db.session.refresh(waiting)
     assert waiting.status == "confirmed"
+
+
+def test_the_form_error_summary_is_english_for_an_english_reader(client, conference):
+    client.post("/lang", data={"lang": "en"})
+    response = client.post(
+        f"/conferences/{conference.slug}/register", data=_form(consent_participation="")
+    )
+    page = response.get_data(as_text=True)
+    assert "Please correct the fields marked below." in page
+    assert "Vui lòng sửa" not in page
