@@ -83,6 +83,11 @@ def _news_headers(registration: Registration, base_url: str | None) -> dict:
     return {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
+def _is_contact(registration: Registration, address: str) -> bool:
+    contact = (registration.contact_email or "").strip().lower()
+    return bool(contact) and address.strip().lower() == contact
+
+
 def _queue(
     registration: Registration,
     *,
@@ -105,6 +110,10 @@ def _queue(
                 "conference": registration.conference,
                 **(context or {}),
             }
+            if not _is_contact(registration, address):
+                # the private link can change or cancel the whole registration: it is the
+                # contact's; a delegate's copy carries the tickets only
+                values["link"] = None
             text = render_template(f"mail/{template}.txt", **values)
             html = render_template(f"mail/{template}.html", **values)
             subject_text = subject if isinstance(subject, str) else str(subject)

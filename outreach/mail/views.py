@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint
 from flask import abort
 from flask import current_app
@@ -59,12 +61,26 @@ def index():
     return response, 200, {"Cache-Control": "no-store"}
 
 
+#: a registration's private link: it opens, changes and cancels the registration
+_PRIVATE_LINK = re.compile(r"/r/[A-Za-z0-9_-]{16,}")
+
+
+def _without_private_links(text: str) -> str:
+    """The body as staff see it: a cooperative's private link is the contact's alone."""
+    return _PRIVATE_LINK.sub("/r/•••", text or "")
+
+
 @bp.route("/staff/outbox/<int:message_id>")
 @staff_required("organizer")
 def detail(message_id: int):
     message = _message_or_404(message_id)
     return (
-        render_template("mail/outbox_message.html", message=message, form=ConfirmForm()),
+        render_template(
+            "mail/outbox_message.html",
+            message=message,
+            body_text=_without_private_links(message.body_text),
+            form=ConfirmForm(),
+        ),
         200,
         {"Cache-Control": "no-store"},
     )

@@ -856,8 +856,8 @@ def reissue_token(registration: Registration) -> str:
 
 
 def find_registrations_by_contact(contact: str, *, now: dt.datetime) -> list[Registration]:
-    """Active registrations for conferences not yet over whose contact phone or e-mail (or one
-    of whose delegates' e-mail) matches; for the "lost my link" form."""
+    """Active registrations for conferences not yet over whose contact phone or e-mail matches;
+    for the "lost my link" form (the link is the contact's: it goes to the contact's e-mail)."""
     contact = (contact or "").strip()
     if not contact or len(contact) > 254:
         return []

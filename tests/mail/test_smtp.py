@@ -86,6 +86,20 @@ def test_confirmation_arrives_with_invitation_images_and_tickets(
     assert "0912" not in raw  # no phone numbers in invitations
 
 
+def test_only_the_contact_receives_the_private_link(client, create_conference, smtp_server):
+    conference = create_conference()
+    db.session.commit()
+    assert _register(client, conference).status_code == 302
+    bodies = {}
+    for envelope, message in smtp_server.inbox.messages:
+        text = message.get_body(preferencelist=("plain",)).get_content()
+        bodies[envelope[0]] = text
+    assert set(bodies) == {"htx@example.vn", "hung@example.vn"}
+    assert "/r/" in bodies["htx@example.vn"]
+    assert "/r/" not in bodies["hung@example.vn"]  # a delegate gets the tickets, not the link
+    assert "Nguyễn Văn Hùng" in bodies["hung@example.vn"]
+
+
 def test_a_long_vietnamese_subject_keeps_its_spaces(client, create_conference, smtp_server):
     from outreach.mail.models import OutboxMessage
 

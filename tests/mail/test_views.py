@@ -1,6 +1,7 @@
 """The outbox page, resending, reminders, the news opt-out and the send-mail command."""
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -50,6 +51,10 @@ def test_registration_writes_eml_files_readable_on_the_outbox_page(
     detail = client.get(f"/staff/outbox/{message.id}").get_data(as_text=True)
     assert "htx@example.vn" in detail
     assert "tickets_pdf" in detail
+    # the cooperative's private link is in the message sent, never on the staff page
+    link = re.search(r"/r/[A-Za-z0-9_-]{16,}", message.body_text).group(0)
+    assert link not in detail
+    assert "/r/•••" in detail
 
 
 def test_outbox_page_is_for_organizers(client, auth, create_user):
