@@ -1582,6 +1582,21 @@ def add_walkin(
         cooperative = db.session.scalar(
             sa.select(Cooperative).where(Cooperative.tax_code == data["tax_code"])
         )
+    elif data["cooperative"]:
+        # No tax code: a cooperative of the same name (diacritics aside) already registered for
+        # this conference is that cooperative, so people who walk in from one cooperative are
+        # counted once in the reports and listed together on the sheet.
+        cooperative = db.session.scalar(
+            sa.select(Cooperative)
+            .join(Registration, Registration.cooperative_id == Cooperative.id)
+            .where(
+                Registration.conference_id == conference.id,
+                Registration.status != RegistrationStatus.CANCELLED,
+                Cooperative.name_key == vn.fold(data["cooperative"]),
+            )
+            .order_by(Registration.id)
+            .limit(1)
+        )
     if cooperative is not None:
         registration = db.session.scalar(
             sa.select(Registration).where(

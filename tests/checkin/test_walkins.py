@@ -217,6 +217,35 @@ def test_a_tax_code_makes_a_hop_tac_xa_and_a_known_one_is_reused(
     assert registration.seats_held == 2
 
 
+def test_walk_ins_naming_the_same_cooperative_join_one_registration(client, conference, token):
+    first = _post(
+        client,
+        conference,
+        _body(cooperative_name="HTX Vãng Lai", phone="0987 111 001"),
+        token=token,
+    ).get_json()
+    # the same name typed without diacritics and with other spacing
+    second = _post(
+        client,
+        conference,
+        _body(cooperative_name="htx  vang lai", phone="0987 111 002"),
+        token=token,
+    ).get_json()
+    assert (first["result"], second["result"]) == ("ok", "ok")
+    assert _count(Cooperative) == 1
+    assert _count(Registration) == 1
+    registration = db.session.get(Delegate, second["delegate"]["id"]).registration
+    db.session.refresh(registration)
+    assert registration.seats_held == 2
+    assert second["delegate"]["cooperative"] == "HTX Vãng Lai"
+    # another name is another cooperative
+    third = _post(
+        client, conference, _body(cooperative_name="HTX Khác", phone="0987 111 003"), token=token
+    ).get_json()
+    assert third["result"] == "ok"
+    assert _count(Cooperative) == 2
+
+
 def test_before_the_doors_open_nothing_is_created(client, conference, token, clock):
     clock["value"] = TOO_EARLY
     assert _post(client, conference, _body(), token=token).get_json()["result"] == "not_open"
