@@ -63,6 +63,13 @@ def _tickets_and_invitation(registration: Registration, domain: str) -> tuple[li
     return parts, cids
 
 
+def private_link(base_url: str, token: str, language: str | None) -> str:
+    """The registration's private link, opening in the language it was made in (on another
+    device too, where no language was chosen yet)."""
+    link = f"{base_url.rstrip('/')}/r/{token}"
+    return f"{link}?lang={language}" if language and language != "vi" else link
+
+
 def news_opt_out_token(registration: Registration) -> str:
     """A signed token naming the registration, for the news opt-out link (no expiry: it must
     keep working from an old e-mail)."""
@@ -145,7 +152,7 @@ def queue_registration_result(
     """The confirmation (tickets, link, invitation) or the waiting-list notice."""
     if not _recipients(registration):
         return 0  # nobody gave an address: the manage page after the form is the confirmation
-    link = f"{base_url.rstrip('/')}/r/{token}" if token else None
+    link = private_link(base_url, token, registration.language) if token else None
     with force_locale(registration.language or "vi"):
         if registration.status == RegistrationStatus.CONFIRMED:
             parts, cids = _tickets_and_invitation(registration, domain)

@@ -538,7 +538,7 @@ def lost_link():
             if not registration.contact_email:
                 continue
             token = services.reissue_token(registration)
-            link = f"{sender.base_url().rstrip('/')}/r/{token}"
+            link = messages.private_link(sender.base_url(), token, registration.language)
             with force_locale(registration.language or "vi"):
                 subject = _(
                     "Đường dẫn quản lý đăng ký: %(title)s", title=registration.conference.title

@@ -507,3 +507,15 @@ def test_the_form_error_summary_is_english_for_an_english_reader(client, confere
     page = response.get_data(as_text=True)
     assert "Please correct the fields marked below." in page
     assert "Vui lòng sửa" not in page
+
+
+def test_the_mailed_link_opens_in_the_language_of_the_registration(app, client, conference):
+    from outreach.mail.models import OutboxMessage
+
+    client.post("/lang", data={"lang": "en"})
+    assert client.post(f"/conferences/{conference.slug}/register", data=_form()).status_code == 302
+    mail = db.session.scalar(sa.select(OutboxMessage).filter_by(kind="confirmation"))
+    path = re.search(r"/r/[A-Za-z0-9_-]+\?lang=en", mail.body_text).group(0)
+    # another device, where nobody chose a language yet
+    page = app.test_client().get(path).get_data(as_text=True)
+    assert "Confirmed" in page
