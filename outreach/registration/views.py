@@ -147,7 +147,7 @@ def _posted_registration(formdata, conference: Conference) -> services.Registrat
     """The sign-up as posted, read straight from the fields RegistrationForm renders.
 
     The form is bound only to show the page (the GET, or a POST with errors): binding its
-    23 fields cost a quarter of a sign-up (bench: register), and every rule, lengths
+    23 fields cost a third of a sign-up (bench: register), and every rule, lengths
     included, is the service's. A number that is not one reaches the service as ``None``
     or, for the member count, as typed, and the service says what is wrong.
     """
