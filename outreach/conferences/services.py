@@ -828,14 +828,21 @@ def of_organization(organization_id: int):
     return sa.or_(Conference.host_id == organization_id, Conference.id.in_(cohosted))
 
 
-def list_managed_conferences(user: User) -> list[Conference]:
-    """The conferences ``user`` may manage, soonest first."""
+def list_organization_conferences(organization_id: int | None) -> list[Conference]:
+    """The conferences an organization hosts or co-hosts (None: all of them), latest first."""
     query = sa.select(Conference).order_by(Conference.starts_at.desc(), Conference.id)
-    if not user.is_admin:
-        if user.role != Role.ORGANIZER or user.organization_id is None:
-            return []
-        query = query.where(of_organization(user.organization_id))
+    if organization_id is not None:
+        query = query.where(of_organization(organization_id))
     return list(db.session.scalars(query))
+
+
+def list_managed_conferences(user: User) -> list[Conference]:
+    """The conferences ``user`` may manage, latest first."""
+    if user.is_admin:
+        return list_organization_conferences(None)
+    if user.role != Role.ORGANIZER or user.organization_id is None:
+        return []
+    return list_organization_conferences(user.organization_id)
 
 
 def list_my_sessions(user: User) -> list[AgendaSession]:

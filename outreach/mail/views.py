@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint
 from flask import abort
 from flask import current_app
@@ -26,6 +24,7 @@ from outreach.mail import sender
 from outreach.mail import services
 from outreach.mail.models import OutboxMessage
 from outreach.registration.forms import ConfirmForm
+from outreach.security.logfilter import mask_token_links
 
 bp = Blueprint("mail", __name__)
 
@@ -61,15 +60,6 @@ def index():
     return response, 200, {"Cache-Control": "no-store"}
 
 
-#: a registration's private link: it opens, changes and cancels the registration
-_PRIVATE_LINK = re.compile(r"/r/[A-Za-z0-9_-]{16,}")
-
-
-def _without_private_links(text: str) -> str:
-    """The body as staff see it: a cooperative's private link is the contact's alone."""
-    return _PRIVATE_LINK.sub("/r/•••", text or "")
-
-
 @bp.route("/staff/outbox/<int:message_id>")
 @staff_required("organizer")
 def detail(message_id: int):
@@ -78,7 +68,8 @@ def detail(message_id: int):
         render_template(
             "mail/outbox_message.html",
             message=message,
-            body_text=_without_private_links(message.body_text),
+            # a cooperative's private link is the contact's alone, as is an opt-out link
+            body_text=mask_token_links(message.body_text, "•••"),
             form=ConfirmForm(),
         ),
         200,

@@ -1058,11 +1058,5 @@ def list_budget_conferences(user: User, *, finance_division_code: str) -> list[C
     if is_finance(user, finance_division_code=finance_division_code) and not user.is_admin:
         if user.organization_id is None:
             return []
-        return list(
-            db.session.scalars(
-                sa.select(Conference)
-                .where(conference_services.of_organization(user.organization_id))
-                .order_by(Conference.starts_at.desc(), Conference.id)
-            )
-        )
+        return conference_services.list_organization_conferences(user.organization_id)
     return conference_services.list_managed_conferences(user)

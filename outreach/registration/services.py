@@ -725,7 +725,7 @@ def cancel_registration(registration: Registration, *, now: dt.datetime) -> list
         raise AlreadyAdmitted(
             _(
                 "Đã có người của đơn này điểm danh vào hội nghị nên không thể hủy đơn. Nếu điểm "
-                "danh nhầm, bàn điểm danh hoàn tác lượt đó trước."
+                "danh nhầm, Ban tổ chức hoàn tác lượt đó ở bàn điểm danh trước."
             )
         )
     if old_status == RegistrationStatus.CANCELLED or not _set_status(
@@ -802,7 +802,7 @@ def update_delegates(
                 raise AlreadyAdmitted(
                     _(
                         "%(name)s đã điểm danh vào hội nghị nên không thể bỏ khỏi danh sách. Nếu "
-                        "điểm danh nhầm, bàn điểm danh hoàn tác lượt đó trước.",
+                        "điểm danh nhầm, Ban tổ chức hoàn tác lượt đó ở bàn điểm danh trước.",
                         name=delegate.full_name,
                     )
                 )

@@ -31,11 +31,17 @@ MASK_TOKEN = "[token]"
 MASK_TICKET = "[ticket]"
 
 
+def mask_token_links(text: str, mask: str = MASK_TOKEN) -> str:
+    """``text`` with the token of every self-service, door and opt-out link replaced by
+    ``mask`` (logs, and messages as staff see them on the outbox page)."""
+    return _TOKEN_PATH.sub(lambda m: m.group(1) + mask, text or "")
+
+
 def redact(text: str) -> str:
     """``text`` with personal data and secrets replaced by placeholders."""
     if not text:
         return text
-    text = _TOKEN_PATH.sub(lambda m: m.group(1) + MASK_TOKEN, text)
+    text = mask_token_links(text)
     text = _TOKEN_QUERY.sub(lambda m: m.group(1) + MASK_TOKEN, text)
     text = _EMAIL.sub(MASK_EMAIL, text)
     text = _TICKET.sub(MASK_TICKET, text)
